@@ -1,0 +1,142 @@
+/* arena.c: per-request bump allocator (see arena.h). */
+#include "arena.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_CHUNK 8192
+#define ARENA_ALIGN 16
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t size, used;
+	_Alignas(ARENA_ALIGN) unsigned char data[];
+};
+
+struct arena_defer {
+	struct arena_defer *next;
+	void (*fn)(void *);
+	void *ptr;
+};
+
+static void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n);
+	if (p == NULL) {
+		fputs("frostbyte: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+void
+arena_init(struct arena *a)
+{
+	a->chunks = NULL;
+	a->defers = NULL;
+}
+
+void *
+arena_alloc(struct arena *a, size_t size)
+{
+	struct arena_chunk *c = a->chunks;
+	size_t need = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+
+	if (need < size)
+		abort(); /* size_t overflow: a programming error */
+	if (c == NULL || c->size - c->used < need) {
+		size_t csize = need > ARENA_CHUNK ? need : ARENA_CHUNK;
+		if (csize > SIZE_MAX - sizeof(*c))
+			abort();
+		c = xmalloc(sizeof(*c) + csize);
+		c->size = csize;
+		c->used = 0;
+		c->next = a->chunks;
+		a->chunks = c;
+	}
+	void *p = c->data + c->used;
+	c->used += need;
+	return p;
+}
+
+void *
+arena_zalloc(struct arena *a, size_t size)
+{
+	void *p = arena_alloc(a, size);
+	memset(p, 0, size);
+	return p;
+}
+
+char *
+arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *
+arena_strdup(struct arena *a, const char *s)
+{
+	return arena_strndup(a, s, strlen(s));
+}
+
+char *
+arena_printf(struct arena *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	char *p = arena_alloc(a, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+void
+arena_defer(struct arena *a, void (*fn)(void *), void *ptr)
+{
+	struct arena_defer *d = arena_alloc(a, sizeof(*d));
+	d->fn = fn;
+	d->ptr = ptr;
+	d->next = a->defers;
+	a->defers = d;
+}
+
+void
+arena_reset(struct arena *a)
+{
+	/* Defer records live in the chunks, so run them all before freeing any chunk. */
+	for (struct arena_defer *d = a->defers; d != NULL; d = d->next)
+		d->fn(d->ptr);
+	a->defers = NULL;
+
+	struct arena_chunk *c = a->chunks;
+	if (c == NULL)
+		return;
+	while (c->next != NULL) {
+		struct arena_chunk *old = c;
+		c = c->next;
+		free(old);
+	}
+	/* Keep the oldest (first-allocated, usually ARENA_CHUNK-sized) chunk for the next request. */
+	c->used = 0;
+	a->chunks = c;
+}
+
+void
+arena_destroy(struct arena *a)
+{
+	arena_reset(a);
+	free(a->chunks);
+	a->chunks = NULL;
+}

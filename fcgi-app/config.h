@@ -1,0 +1,40 @@
+/* config.h: settings read once at start from /etc/frostbyte/frostbyte.conf and FROSTBYTE_* env. */
+#ifndef FROSTBYTE_CONFIG_H
+#define FROSTBYTE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_DEFAULT_FILE "/etc/frostbyte/frostbyte.conf"
+#define CONFIG_MAX_ORIGINS 8
+
+struct config {
+	char database[512];          /* database: path of the SQLite file */
+	char secret_file[512];       /* secret_file: 0600 file with >= 32 random bytes (JWT key) */
+	bool cookie_secure;          /* cookie_secure: add Secure to the session cookie */
+	char allowed_origins[1024];  /* allowed_origins: space-separated origins trusted for CSRF/CORS */
+	char synchronous[16];        /* synchronous: FULL (default) or NORMAL */
+	int busy_timeout_ms;         /* busy_timeout_ms: how long a writer waits for the lock */
+	int session_hours;           /* session_hours: token lifetime */
+	char gemini_key_file[512];   /* gemini_key_file: file holding the Gemini API key ("" = chat off) */
+	char gemini_model[128];      /* gemini_model */
+	char gemini_base_url[256];   /* gemini_base_url */
+	int gemini_connect_timeout_ms, gemini_timeout_ms;
+	int chat_rate_limit;         /* chat_rate_limit: messages per user per 10 minutes */
+
+	/* Loaded by config_load_secret, never logged. */
+	unsigned char secret[128];
+	size_t secret_len;
+};
+
+extern struct config config;
+
+/* Sets defaults, reads `path` (or $FROSTBYTE_CONFIG, or the default file when it exists), then applies
+ * FROSTBYTE_<KEY> environment variables. On error writes a message into err and returns -1. */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+/* Parses one "key = value" line (comments and blanks allowed). Exposed for tests. */
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
+/* Reads the JWT secret: the file must exist, be 0600 or stricter, and hold at least 32 bytes. */
+int config_load_secret(struct config *c, char *err, size_t errlen);
+
+#endif

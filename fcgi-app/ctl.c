@@ -1,0 +1,145 @@
+/* ctl.c: frostbyte-ctl, the operator's command: migrate, create-admin, check. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "users.h"
+
+static int
+usage(void)
+{
+	fputs("usage: frostbyte-ctl [-c CONFIG] COMMAND\n"
+	      "  migrate               create the database or bring its schema up to date\n"
+	      "  create-admin USERNAME make an admin account; the password is read from standard input\n"
+	      "  check                 check configuration, secret and database; exit 1 on a problem\n",
+	      stderr);
+	return 2;
+}
+
+static int
+open_db(void)
+{
+	char err[512];
+	if (db_open(config.database, config.synchronous, config.busy_timeout_ms, err, sizeof(err)) != 0) {
+		fprintf(stderr, "frostbyte-ctl: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_migrate(void)
+{
+	char err[512];
+	if (open_db() != 0)
+		return 1;
+	int from = db_schema_version();
+	int to = db_migrate(err, sizeof(err));
+	db_close();
+	if (to < 0) {
+		fprintf(stderr, "frostbyte-ctl: %s\n", err);
+		return 1;
+	}
+	printf("schema version %d (was %d): %s\n", to, from, config.database);
+	return 0;
+}
+
+static int
+cmd_create_admin(const char *username)
+{
+	char name[64], password[256];
+	snprintf(name, sizeof(name), "%s", username);
+	if (strlen(username) >= sizeof(name) || !users_valid_username(name)) {
+		fputs("frostbyte-ctl: a username is 3 to 32 of a-z, 0-9, _ . and -\n", stderr);
+		return 1;
+	}
+	if (fgets(password, sizeof(password), stdin) == NULL) {
+		fputs("frostbyte-ctl: give the password on standard input\n", stderr);
+		return 1;
+	}
+	password[strcspn(password, "\r\n")] = '\0';
+	size_t n = strlen(password);
+	if (n < 10 || n > 128) {
+		fputs("frostbyte-ctl: the password must be 10 to 128 characters\n", stderr);
+		return 1;
+	}
+	char hash[crypto_pwhash_STRBYTES];
+	if (sodium_init() < 0 || auth_hash_password(password, hash) != 0) {
+		fputs("frostbyte-ctl: cannot hash the password (out of memory?)\n", stderr);
+		return 1;
+	}
+	sodium_memzero(password, sizeof(password));
+	if (open_db() != 0)
+		return 1;
+	int rc = db_begin();
+	if (rc == SQLITE_OK) {
+		sqlite3_stmt *st = db_stmt("INSERT INTO users (username, display_name, password_hash, role)"
+					   " VALUES (?1, ?1, ?2, 'admin')");
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		db_done(st);
+		rc = rc == SQLITE_DONE ? db_commit() : (db_rollback(), rc);
+	}
+	db_close();
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		fprintf(stderr, "frostbyte-ctl: the user %s already exists\n", name);
+		return 1;
+	}
+	if (rc != SQLITE_OK) {
+		fprintf(stderr, "frostbyte-ctl: %s\n", sqlite3_errstr(rc));
+		return 1;
+	}
+	printf("admin %s created\n", name);
+	return 0;
+}
+
+static int
+cmd_check(void)
+{
+	char err[512];
+	if (config_load_secret(&config, err, sizeof(err)) != 0) {
+		fprintf(stderr, "frostbyte-ctl: %s\n", err);
+		return 1;
+	}
+	if (open_db() != 0)
+		return 1;
+	int version = db_schema_version(), latest = db_latest_version();
+	sqlite3_stmt *st = db_stmt("PRAGMA quick_check");
+	int rc = sqlite3_step(st);
+	const char *res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "unreadable";
+	bool ok = version == latest && res != NULL && strcmp(res, "ok") == 0;
+	printf("database %s: schema %d of %d, quick_check %s; sqlite %s\n", config.database, version,
+	       latest, res ? res : "?", sqlite3_libversion());
+	db_done(st);
+	db_close();
+	return ok ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = NULL;
+	int i = 1;
+	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
+		path = argv[2];
+		i = 3;
+	}
+	if (i >= argc)
+		return usage();
+	char err[512];
+	if (config_load(&config, path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "frostbyte-ctl: %s\n", err);
+		return 1;
+	}
+	if (strcmp(argv[i], "migrate") == 0 && i + 1 == argc)
+		return cmd_migrate();
+	if (strcmp(argv[i], "create-admin") == 0 && i + 2 == argc)
+		return cmd_create_admin(argv[i + 1]);
+	if (strcmp(argv[i], "check") == 0 && i + 1 == argc)
+		return cmd_check();
+	return usage();
+}

@@ -1,0 +1,307 @@
+/* db.c: the worker's SQLite connection (see db.h). */
+#include "db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+sqlite3 *db;
+uint64_t db_busy_count;
+
+static int lock_fd = -1;
+static int lock_wait_ms;
+static bool in_tx;
+
+#define STMT_CACHE 128
+static struct { const char *sql; sqlite3_stmt *st; } stmts[STMT_CACHE];
+static int nstmts;
+static sqlite3_stmt *version_stmt;
+
+/* distance_km(lat1, lon1, lat2, lon2): great-circle distance on a 6371 km sphere. */
+static void
+sql_distance_km(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	for (int i = 0; i < 4; i++)
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
+			sqlite3_result_null(ctx);
+			return;
+		}
+	const double r = M_PI / 180.0;
+	double la1 = sqlite3_value_double(argv[0]) * r, lo1 = sqlite3_value_double(argv[1]) * r;
+	double la2 = sqlite3_value_double(argv[2]) * r, lo2 = sqlite3_value_double(argv[3]) * r;
+	double h = pow(sin((la2 - la1) / 2), 2) + cos(la1) * cos(la2) * pow(sin((lo2 - lo1) / 2), 2);
+	sqlite3_result_double(ctx, 2 * 6371.0 * asin(fmin(1.0, sqrt(h))));
+}
+
+static int
+exec(const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static int
+lock_acquire(void)
+{
+	struct timespec nap = { 0, 2 * 1000 * 1000 };
+	for (int waited = 0;; waited += 2) {
+		if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0)
+			return SQLITE_OK;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return SQLITE_IOERR;
+		if (waited >= lock_wait_ms)
+			return SQLITE_BUSY;
+		nanosleep(&nap, NULL);
+	}
+}
+
+static void
+lock_release(void)
+{
+	flock(lock_fd, LOCK_UN);
+}
+
+int
+db_open(const char *path, const char *synchronous, int busy_timeout_ms, char *err, size_t errlen)
+{
+	char lockpath[1100];
+	snprintf(lockpath, sizeof(lockpath), "%s.lock", path);
+	lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock_fd < 0) {
+		snprintf(err, errlen, "cannot open lock file %s: %s", lockpath, strerror(errno));
+		return -1;
+	}
+	lock_wait_ms = busy_timeout_ms;
+
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				 SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database %s: %s", path,
+			 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		db_close();
+		return -1;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, busy_timeout_ms);
+	/* Closing must never checkpoint outside our lock (the WAL-reset race). */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_create_function(db, "distance_km", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				sql_distance_km, NULL, NULL);
+
+	char sql[128];
+	snprintf(sql, sizeof(sql), "PRAGMA synchronous=%s",
+		 strcasecmp(synchronous, "NORMAL") == 0 ? "NORMAL" : "FULL");
+	if (exec("PRAGMA foreign_keys=ON") != SQLITE_OK || exec(sql) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot configure %s: %s", path, sqlite3_errmsg(db));
+		db_close();
+		return -1;
+	}
+	/* journal_mode is stored in the file; switching to WAL writes, so it takes the lock. */
+	rc = lock_acquire();
+	if (rc == SQLITE_OK) {
+		rc = exec("PRAGMA journal_mode=WAL");
+		lock_release();
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot switch %s to WAL: %s", path, sqlite3_errstr(rc));
+		db_close();
+		return -1;
+	}
+	return 0;
+}
+
+void
+db_close(void)
+{
+	for (int i = 0; i < nstmts; i++)
+		sqlite3_finalize(stmts[i].st);
+	nstmts = 0;
+	sqlite3_finalize(version_stmt);
+	version_stmt = NULL;
+	if (db != NULL)
+		sqlite3_close(db);
+	db = NULL;
+	if (lock_fd >= 0)
+		close(lock_fd);
+	lock_fd = -1;
+}
+
+sqlite3_stmt *
+db_stmt(const char *sql)
+{
+	for (int i = 0; i < nstmts; i++)
+		if (stmts[i].sql == sql)
+			return stmts[i].st;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK || nstmts == STMT_CACHE) {
+		log_msg("cannot prepare statement (%s): %.120s", sqlite3_errmsg(db), sql);
+		abort();
+	}
+	stmts[nstmts].sql = sql;
+	stmts[nstmts].st = st;
+	nstmts++;
+	return st;
+}
+
+void
+db_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+const char *
+db_text(struct arena *a, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	if (t == NULL)
+		return NULL;
+	return arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, col));
+}
+
+int
+db_begin(void)
+{
+	int rc = lock_acquire();
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = exec("BEGIN IMMEDIATE");
+	if (rc != SQLITE_OK) {
+		lock_release();
+		return rc;
+	}
+	in_tx = true;
+	return SQLITE_OK;
+}
+
+int
+db_commit(void)
+{
+	int rc = exec("COMMIT");
+	if (rc != SQLITE_OK && !sqlite3_get_autocommit(db))
+		exec("ROLLBACK");
+	in_tx = false;
+	lock_release();
+	return rc;
+}
+
+void
+db_rollback(void)
+{
+	if (!in_tx)
+		return;
+	if (!sqlite3_get_autocommit(db))
+		exec("ROLLBACK");
+	in_tx = false;
+	lock_release();
+}
+
+static bool
+is_disk_full(int rc)
+{
+	int sys = sqlite3_system_errno(db);
+	return (rc & 0xff) == SQLITE_FULL ||
+	       ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT));
+}
+
+int
+db_fail(struct request *rq, struct response *rs, int rc)
+{
+	bool full = is_disk_full(rc);
+	const char *msg = sqlite3_errmsg(db);
+	db_rollback();
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+		db_busy_count++;
+		resp_header(rs, "Retry-After", "1");
+		return resp_error(rq, rs, 503, "busy", NULL,
+				  "The site is busy right now. Please try again in a moment.");
+	}
+	if (full) {
+		log_msg("database write failed, disk full: %s", msg);
+		return resp_error(rq, rs, 507, "insufficient_storage", NULL,
+				  "The server is out of storage space; your change was not saved.");
+	}
+	log_msg("database error %d on %s: %s", rc, rq->route ? rq->route : "-", msg);
+	return resp_error(rq, rs, 500, "internal_error", NULL,
+			  "Something went wrong on our side. Please try again later.");
+}
+
+void
+db_after_request(void)
+{
+	if (in_tx) {
+		log_msg("bug: a handler left a transaction open; rolled back");
+		db_rollback();
+	}
+	for (int i = 0; i < nstmts; i++)
+		if (sqlite3_stmt_busy(stmts[i].st)) {
+			log_msg("bug: statement left mid-result: %.80s", stmts[i].sql);
+			sqlite3_reset(stmts[i].st);
+		}
+}
+
+int
+db_schema_version(void)
+{
+	/* Not db_stmt: a damaged database must answer "unavailable", not stop the worker. */
+	if (version_stmt == NULL && sqlite3_prepare_v3(db, "PRAGMA user_version", -1,
+		SQLITE_PREPARE_PERSISTENT, &version_stmt, NULL) != SQLITE_OK)
+		return -1;
+	int v = sqlite3_step(version_stmt) == SQLITE_ROW ? sqlite3_column_int(version_stmt, 0) : -1;
+	sqlite3_reset(version_stmt);
+	return v;
+}
+
+int
+db_latest_version(void)
+{
+	return migrations_count ? migrations[migrations_count - 1].version : 0;
+}
+
+int
+db_migrate(char *err, size_t errlen)
+{
+	int rc = db_begin();
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot start the migration: %s", sqlite3_errstr(rc));
+		return -1;
+	}
+	/* Read the version inside the write transaction, so two workers never apply one twice. */
+	int version = db_schema_version();
+	for (size_t i = 0; i < migrations_count && version >= 0; i++) {
+		const struct migration *m = &migrations[i];
+		if (m->version <= version)
+			continue;
+		char *msg = NULL;
+		if (sqlite3_exec(db, m->sql, NULL, NULL, &msg) != SQLITE_OK) {
+			snprintf(err, errlen, "migration %s failed: %s", m->name, msg ? msg : "?");
+			sqlite3_free(msg);
+			db_rollback();
+			return -1;
+		}
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", m->version);
+		if (exec(sql) != SQLITE_OK) {
+			snprintf(err, errlen, "cannot record version %d: %s", m->version, sqlite3_errmsg(db));
+			db_rollback();
+			return -1;
+		}
+		version = m->version;
+	}
+	rc = db_commit();
+	if (rc != SQLITE_OK || version < 0) {
+		snprintf(err, errlen, "cannot commit the migration: %s", sqlite3_errstr(rc));
+		return -1;
+	}
+	return version;
+}

@@ -1,0 +1,59 @@
+/* db.h: the worker's one SQLite connection, statements, write transactions, errors, migrations. */
+#ifndef FROSTBYTE_DB_H
+#define FROSTBYTE_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "http.h"
+
+struct migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct migration migrations[];   /* generated from schema/NNN_*.sql */
+extern const size_t migrations_count;
+
+extern sqlite3 *db;
+
+/* Opens path with WAL, foreign keys, busy timeout and the configured synchronous mode, and the lock
+ * file beside it (path + ".lock"). Returns 0, or -1 with a message in err. */
+int db_open(const char *path, const char *synchronous, int busy_timeout_ms, char *err, size_t errlen);
+void db_close(void);
+
+/* A prepared statement for a static SQL string, prepared once and cached by the string's address.
+ * A statement that does not prepare is a programming error: logged, and the worker stops. */
+sqlite3_stmt *db_stmt(const char *sql);
+/* Resets a statement and clears its bindings: call it on every path once done with the rows. */
+void db_done(sqlite3_stmt *st);
+/* Copies a text column into the arena (NULL for SQL NULL): column pointers die at the next step. */
+const char *db_text(struct arena *a, sqlite3_stmt *st, int col);
+
+/* Write transactions: an exclusive flock on the lock file (against the WAL-reset race of SQLite
+ * < 3.51.3), then BEGIN IMMEDIATE. Both return an SQLite result code. db_commit releases the lock
+ * whatever happens; db_rollback is safe to call when no transaction is open. */
+int db_begin(void);
+int db_commit(void);
+void db_rollback(void);
+
+/* Maps a failing SQLite code to the contract: busy -> 503 + Retry-After, disk full -> 507,
+ * anything else -> 500 (logged). Rolls back an open transaction. Returns the status. */
+int db_fail(struct request *rq, struct response *rs, int rc);
+
+/* After every request: rolls back a transaction a handler left open and resets any statement left
+ * mid-result (both logged as bugs), so no snapshot outlives its request. */
+void db_after_request(void);
+
+/* Applies pending migrations in one write transaction. Returns the schema version, or -1. */
+int db_migrate(char *err, size_t errlen);
+int db_schema_version(void);   /* PRAGMA user_version, or -1 when the database cannot be read */
+int db_latest_version(void);
+
+/* Counters for /api/metrics. */
+extern uint64_t db_busy_count;
+
+#endif

@@ -1,0 +1,88 @@
+/* http.h: the HTTP boundary. struct request in, struct response out; handlers see nothing else. */
+#ifndef FROSTBYTE_HTTP_H
+#define FROSTBYTE_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+struct cJSON;
+
+#define HTTP_BODY_MAX   (64 * 1024)  /* the contract's body cap; nginx's client_max_body_size matches */
+#define HTTP_MAX_CAPTURES 4
+#define HTTP_MAX_HEADERS  8
+
+enum method { M_GET, M_HEAD, M_POST, M_PUT, M_PATCH, M_DELETE, M_OPTIONS, M_OTHER };
+
+struct user {
+	int64_t id;
+	const char *username, *display_name, *role, *created_at;
+	int64_t token_version;
+};
+
+struct request {
+	struct arena *a;
+	enum method method;
+	const char *method_name;
+	const char *path;            /* nginx's normalised, decoded DOCUMENT_URI */
+	const char *query;           /* raw QUERY_STRING, "" when absent */
+	const char *content_type;    /* NULL when absent */
+	uint64_t content_length;     /* as declared; may exceed HTTP_BODY_MAX, then body is NULL */
+	const char *body;            /* content_length bytes, not NUL-terminated */
+	const char *authorization, *cookie, *origin, *sec_fetch_site, *host;
+	const char *remote_addr;
+	bool https;
+
+	/* Filled by the router. */
+	const char *route;           /* the route pattern, for logs */
+	const char *captures[HTTP_MAX_CAPTURES];
+	int64_t ids[HTTP_MAX_CAPTURES]; /* numeric value of :id captures */
+	struct cJSON *json;          /* parsed body for JSON routes; freed by the arena */
+	const struct user *user;     /* verified caller, or NULL */
+	const char *token_id;        /* jti of the presented token */
+	int64_t token_exp;
+	bool via_cookie;
+};
+
+struct header { const char *name, *value; };
+
+struct response {
+	int status;
+	const char *content_type;
+	const char *body;            /* arena-owned (or deferred) bytes */
+	size_t body_len;
+	struct header headers[HTTP_MAX_HEADERS];
+	int nheaders;
+};
+
+void request_init(struct request *rq, struct arena *a);
+void response_init(struct response *rs);
+const char *method_name(enum method m);
+enum method method_parse(const char *s);
+
+/* Adds a header; name and value must outlive the response (literals or arena strings). */
+void resp_header(struct response *rs, const char *name, const char *value);
+/* Serialises root as the body with the status; consumes root. Returns status for `return resp_json(...)`. */
+int resp_json(struct request *rq, struct response *rs, int status, struct cJSON *root);
+int resp_empty(struct response *rs, int status);
+/* The one error shape: {"error":{"code","message","field"?}}. Returns status. */
+int resp_error(struct request *rq, struct response *rs, int status, const char *code,
+	       const char *field, const char *message);
+/* Like resp_error but with extra members (cJSON object, consumed) merged into the error object. */
+int resp_error_with(struct request *rq, struct response *rs, int status, const char *code,
+		    const char *field, const char *message, struct cJSON *extra);
+
+/* Query string: decoded value of the first occurrence of name, or NULL. Malformed escapes give NULL
+ * and set *bad. */
+const char *query_get(struct request *rq, const char *name, bool *bad);
+/* Value of one cookie from the Cookie header, or NULL. */
+const char *cookie_get(struct request *rq, const char *name);
+
+const char *status_text(int status);
+
+/* The FastCGI accept loop: runs until shutdown is requested. Returns 0 on a clean stop. */
+int http_serve(void);
+
+#endif

@@ -1,0 +1,54 @@
+/* log.c: request and event logging to stderr, one write(2) per line so workers never interleave. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+static size_t
+stamp(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	return strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ ", &tm);
+}
+
+static void
+emit(char *line, size_t len, size_t cap)
+{
+	if (len >= cap - 1)
+		len = cap - 2;
+	line[len++] = '\n';
+	ssize_t w = write(STDERR_FILENO, line, len);
+	(void)w; /* nowhere left to report a failed log write */
+}
+
+void
+log_msg(const char *fmt, ...)
+{
+	char line[1024];
+	size_t n = stamp(line, sizeof(line));
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "[%d] ", (int)getpid());
+	va_list ap;
+	va_start(ap, fmt);
+	int m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_end(ap);
+	emit(line, n + (m > 0 ? (size_t)m : 0), sizeof(line));
+}
+
+void
+log_request(const struct request *rq, const struct response *rs, double ms)
+{
+	char line[512];
+	size_t n = stamp(line, sizeof(line));
+	int m;
+	if (rq->user != NULL)
+		m = snprintf(line + n, sizeof(line) - n, "%s %s %d %.1fms user=%lld", method_name(rq->method),
+			     rq->route ? rq->route : "-", rs->status, ms, (long long)rq->user->id);
+	else
+		m = snprintf(line + n, sizeof(line) - n, "%s %s %d %.1fms user=-", method_name(rq->method),
+			     rq->route ? rq->route : "-", rs->status, ms);
+	emit(line, n + (m > 0 ? (size_t)m : 0), sizeof(line));
+}

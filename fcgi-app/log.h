@@ -1,0 +1,12 @@
+/* log.h: one line per request, and startup/failure messages, on stderr (journald or the run log). */
+#ifndef FROSTBYTE_LOG_H
+#define FROSTBYTE_LOG_H
+
+#include "http.h"
+
+void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* method, route pattern (never the raw path or query), status, milliseconds, user id. Never tokens,
+ * cookies or bodies. */
+void log_request(const struct request *rq, const struct response *rs, double ms);
+
+#endif

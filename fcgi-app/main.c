@@ -1,0 +1,58 @@
+/* main.c: frostbyte-fcgi, the FastCGI responder. Everything per-process is set up here, once,
+ * before the accept loop in http.c; spawn-fcgi gives us the listening socket as fd 0. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+
+int
+main(int argc, char **argv)
+{
+	char err[512];
+	if (argc > 1 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
+		puts("frostbyte-fcgi 1.0.0");
+		return 0;
+	}
+	/* libfcgi swaps environ per request: read every setting and secret now. */
+	if (config_load(&config, argc > 2 && strcmp(argv[1], "-c") == 0 ? argv[2] : NULL,
+			err, sizeof(err)) != 0) {
+		log_msg("configuration error: %s", err);
+		return 1;
+	}
+	if (config_load_secret(&config, err, sizeof(err)) != 0) {
+		log_msg("refusing to start: %s", err);
+		return 1;
+	}
+	if (auth_init(config.secret, config.secret_len) != 0) {
+		log_msg("refusing to start: the secret is too short or libsodium failed to start");
+		return 1;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		log_msg("curl_global_init failed");
+		return 1;
+	}
+	if (db_open(config.database, config.synchronous, config.busy_timeout_ms, err, sizeof(err)) != 0) {
+		log_msg("refusing to start: %s", err);
+		return 1;
+	}
+	int version = db_schema_version();
+	if (version < db_latest_version() && (version = db_migrate(err, sizeof(err))) < 0) {
+		log_msg("refusing to start: %s", err);
+		db_close();
+		return 1;
+	}
+	log_msg("frostbyte-fcgi started: sqlite %s, schema %d", sqlite3_libversion(), version);
+
+	int rc = http_serve();
+
+	db_close();
+	curl_global_cleanup();
+	log_msg("frostbyte-fcgi stopped");
+	return rc;
+}

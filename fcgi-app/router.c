@@ -1,0 +1,132 @@
+/* router.c: the one route table, read top to bottom, and the checks every route shares. */
+#include "router.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "health.h"
+#include "parks.h"
+#include "users.h"
+
+static const struct route routes[] = {
+	{ M_GET,    "/api/health",       health_get,        0 },
+
+	{ M_POST,   "/api/users",        users_create,      R_JSON },
+	{ M_GET,    "/api/users/me",     users_me_get,      R_AUTH },
+	{ M_PATCH,  "/api/users/me",     users_me_patch,    R_AUTH | R_JSON },
+	{ M_DELETE, "/api/users/me",     users_me_delete,   R_AUTH | R_JSON },
+	{ M_POST,   "/api/session",      session_create,    R_JSON },
+	{ M_DELETE, "/api/session",      session_delete,    R_AUTH },
+
+	{ M_GET,    "/api/parks",        parks_list,        0 },
+	{ M_GET,    "/api/parks/:park",  parks_get,         0 },
+};
+
+int64_t
+parse_id(const char *s, size_t len)
+{
+	if (len == 0 || len > 18 || s[0] == '0')
+		return 0;
+	int64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* Matches path against pattern segment by segment, filling captures. */
+static bool
+match_path(struct request *rq, const char *pattern, const char *path)
+{
+	int ncap = 0;
+	const char *p = pattern, *s = path;
+	while (*p != '\0' && *s != '\0') {
+		if (*p != '/' || *s != '/')
+			return false;
+		p++, s++;
+		size_t plen = strcspn(p, "/"), slen = strcspn(s, "/");
+		if (*p == ':') {
+			if (slen == 0 || ncap == HTTP_MAX_CAPTURES)
+				return false;
+			int64_t id = 0;
+			if (plen == 3 && memcmp(p, ":id", 3) == 0 && (id = parse_id(s, slen)) == 0)
+				return false;
+			rq->captures[ncap] = arena_strndup(rq->a, s, slen);
+			rq->ids[ncap] = id;
+			ncap++;
+		} else if (plen != slen || memcmp(p, s, plen) != 0) {
+			return false;
+		}
+		p += plen, s += slen;
+	}
+	return *p == '\0' && *s == '\0';
+}
+
+const struct route *
+router_match(struct request *rq, char *allow, size_t allowlen)
+{
+	enum method want = rq->method == M_HEAD ? M_GET : rq->method;
+	size_t n = 0;
+	if (allow != NULL && allowlen > 0)
+		allow[0] = '\0';
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *r = &routes[i];
+		if (!match_path(rq, r->pattern, rq->path))
+			continue;
+		if (r->method == want)
+			return r;
+		if (allow != NULL && n < allowlen) {
+			n += (size_t)snprintf(allow + n, allowlen - n, "%s%s%s", n ? ", " : "",
+					      method_name(r->method), r->method == M_GET ? ", HEAD" : "");
+		}
+	}
+	return NULL;
+}
+
+static bool
+is_json_type(const char *ct)
+{
+	if (ct == NULL)
+		return false;
+	size_t n = strlen("application/json");
+	return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+int
+router_dispatch(struct request *rq, struct response *rs)
+{
+	char allow[128];
+	const struct route *r = router_match(rq, allow, sizeof(allow));
+	if (r == NULL) {
+		if (allow[0] != '\0') {
+			resp_header(rs, "Allow", arena_strdup(rq->a, allow));
+			return resp_error(rq, rs, 405, "method_not_allowed", NULL,
+					  arena_printf(rq->a, "This address takes %s.", allow));
+		}
+		return resp_error(rq, rs, 404, "not_found", NULL, "There is nothing at this address.");
+	}
+	rq->route = r->pattern;
+
+	if (rq->content_length > HTTP_BODY_MAX)
+		return resp_error(rq, rs, 413, "payload_too_large", NULL,
+				  "The request body is larger than 64 KiB.");
+
+	if (r->flags & (R_AUTH | R_AUTH_OPT)) {
+		int st = auth_request(rq, rs, (r->flags & R_AUTH) != 0);
+		if (st != 0)
+			return st;
+	}
+	if (rq->via_cookie && rq->method != M_GET && rq->method != M_HEAD && !auth_same_site(rq))
+		return resp_error(rq, rs, 403, "csrf_rejected", NULL,
+				  "This request came from another site and was refused.");
+
+	if ((r->flags & R_JSON) && rq->content_length > 0 && !is_json_type(rq->content_type))
+		return resp_error(rq, rs, 415, "unsupported_media_type", NULL,
+				  "Send the request body as JSON with Content-Type: application/json.");
+
+	return r->handler(rq, rs);
+}

@@ -1,0 +1,31 @@
+/* router.h: the route table and dispatch (404/405, body cap, auth, CSRF, media type). */
+#ifndef FROSTBYTE_ROUTER_H
+#define FROSTBYTE_ROUTER_H
+
+#include "http.h"
+
+typedef int (*handler_fn)(struct request *rq, struct response *rs);
+
+enum route_flags {
+	R_AUTH = 1 << 0,      /* a verified caller is required (401 otherwise) */
+	R_AUTH_OPT = 1 << 1,  /* a caller is used when a valid token is presented */
+	R_JSON = 1 << 2,      /* the request carries a JSON body (415 otherwise) */
+};
+
+struct route {
+	enum method method;
+	const char *pattern;  /* segments; ":id" captures a positive integer, ":name" any segment */
+	handler_fn handler;
+	unsigned flags;
+};
+
+/* Finds the route for method + path and fills rq->captures/ids. NULL when none; then *allow (when
+ * not NULL) lists the methods the path does take ("" when the path is unknown). Exposed for tests. */
+const struct route *router_match(struct request *rq, char *allow, size_t allowlen);
+/* Runs the request through the table and its handler. Returns the response status. */
+int router_dispatch(struct request *rq, struct response *rs);
+
+/* Parses a positive int64 path id (digits only, no leading zero). Returns 0 on failure. */
+int64_t parse_id(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,423 @@
+/* users.c: sign-up, sign-in with throttling, sign-out, and the caller's own account. */
+#include "users.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "json.h"
+#include "util.h"
+
+#define LOGIN_WINDOW   (15 * 60)   /* seconds */
+#define LOGIN_FAILURES 5
+
+static const char SQL_INSERT_USER[] =
+	"INSERT INTO users (username, display_name, password_hash) VALUES (?1, ?2, ?3)"
+	" RETURNING id, created_at";
+static const char SQL_USER_BY_NAME[] =
+	"SELECT id, password_hash FROM users WHERE username = ?1";
+static const char SQL_USER_BY_ID[] =
+	"SELECT id, username, display_name, role, created_at, password_hash FROM users WHERE id = ?1";
+static const char SQL_INSERT_SESSION[] =
+	"INSERT INTO sessions (jti, user_id, expires_at) VALUES (?1, ?2, ?3)";
+static const char SQL_PURGE_SESSIONS[] =
+	"DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2";
+static const char SQL_DELETE_SESSION[] =
+	"DELETE FROM sessions WHERE jti = ?1";
+static const char SQL_DELETE_OTHER_SESSIONS[] =
+	"DELETE FROM sessions WHERE user_id = ?1 AND jti <> ?2";
+static const char SQL_FAILURES[] =
+	"SELECT count(*), min(failed_at) FROM login_failures WHERE username = ?1 AND failed_at > ?2";
+static const char SQL_ADD_FAILURE[] =
+	"INSERT INTO login_failures (username, failed_at) VALUES (?1, ?2)";
+static const char SQL_CLEAR_FAILURES[] =
+	"DELETE FROM login_failures WHERE username = ?1 OR failed_at <= ?2";
+static const char SQL_UPDATE_NAME[] =
+	"UPDATE users SET display_name = ?2 WHERE id = ?1";
+static const char SQL_UPDATE_PASSWORD[] =
+	"UPDATE users SET password_hash = ?2 WHERE id = ?1";
+static const char SQL_DELETE_USER[] =
+	"DELETE FROM users WHERE id = ?1";
+
+static cJSON *
+user_json(const struct user *u)
+{
+	cJSON *o = json_obj();
+	json_add_int(o, "id", u->id);
+	json_add_str(o, "username", u->username);
+	json_add_str(o, "display_name", u->display_name);
+	json_add_str(o, "role", u->role);
+	json_add_str(o, "created_at", u->created_at);
+	return o;
+}
+
+cJSON *
+users_author_json(int64_t id, const char *username, const char *display_name)
+{
+	cJSON *o = json_obj();
+	json_add_int(o, "id", id);
+	json_add_str(o, "username", username);
+	json_add_str(o, "display_name", display_name);
+	return o;
+}
+
+bool
+users_valid_username(char *s)
+{
+	size_t n = 0;
+	for (char *p = s; *p; p++, n++) {
+		*p = (char)tolower((unsigned char)*p);
+		if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-') ||
+		    (unsigned char)*p >= 0x80)
+			return false;
+	}
+	return n >= 3 && n <= 32;
+}
+
+/* Display names are shown to others: no control characters. */
+static bool
+printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static int
+read_display_name(struct request *rq, struct response *rs, bool required, const char **out)
+{
+	int st = json_str(rq, rs, "display_name", 1, 64, required, out);
+	if (st == 0 && *out != NULL && !printable(*out))
+		st = resp_error(rq, rs, 400, "invalid_field", "display_name",
+				"Field \"display_name\" may not contain control characters.");
+	return st;
+}
+
+/* Starts a session inside the caller's open write transaction: stores its jti and answers with
+ * {"user","token","expires_at"} and the cookie after the commit succeeds. */
+static int
+start_session(struct request *rq, struct response *rs, const struct user *u, int status)
+{
+	time_t now = time(NULL);
+	long ttl = (long)config.session_hours * 3600;
+	struct claims c;
+	const char *token = auth_issue(rq->a, u->id, now, ttl, &c);
+
+	sqlite3_stmt *st = db_stmt(SQL_PURGE_SESSIONS);
+	sqlite3_bind_int64(st, 1, u->id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(rq, rs, rc);
+
+	st = db_stmt(SQL_INSERT_SESSION);
+	sqlite3_bind_text(st, 1, c.jti, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, u->id);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)c.exp);
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE || (rc = db_commit()) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+
+	auth_set_cookie(rq, rs, token, ttl);
+	cJSON *o = json_obj();
+	json_add(o, "user", user_json(u));
+	json_add_str(o, "token", token);
+	json_add_str(o, "expires_at", iso_time(rq->a, c.exp));
+	return resp_json(rq, rs, status, o);
+}
+
+int
+users_create(struct request *rq, struct response *rs)
+{
+	static const char *const fields[] = { "username", "display_name", "password", NULL };
+	const char *username, *display_name, *password;
+	int st;
+	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
+	    (st = json_str(rq, rs, "username", 3, 32, true, &username)) != 0 ||
+	    (st = read_display_name(rq, rs, true, &display_name)) != 0 ||
+	    (st = json_str(rq, rs, "password", 10, 128, true, &password)) != 0)
+		return st;
+	char *name = arena_strdup(rq->a, username);
+	if (!users_valid_username(name))
+		return resp_error(rq, rs, 400, "invalid_field", "username",
+				  "A username is 3 to 32 of the characters a-z, 0-9, _ . and -.");
+
+	/* Argon2 takes a tenth of a second: hash before taking the write lock. */
+	char hash[crypto_pwhash_STRBYTES];
+	if (auth_hash_password(password, hash) != 0)
+		return resp_error(rq, rs, 503, "busy", NULL, "The server is busy; please try again.");
+
+	int rc = db_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	sqlite3_stmt *s = db_stmt(SQL_INSERT_USER);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, display_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, hash, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	struct user u = { .username = name, .display_name = display_name, .role = "user" };
+	if (rc == SQLITE_ROW) {
+		u.id = sqlite3_column_int64(s, 0);
+		u.created_at = db_text(rq->a, s, 1);
+		rc = sqlite3_step(s); /* finish the RETURNING statement so the insert completes */
+	}
+	db_done(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		db_rollback();
+		return resp_error(rq, rs, 409, "username_taken", "username",
+				  "That username is taken; please choose another.");
+	}
+	if (rc != SQLITE_DONE)
+		return db_fail(rq, rs, rc);
+	return start_session(rq, rs, &u, 201);
+}
+
+/* Counts recent failures for a username; sets *retry_after when the throttle applies. */
+static int
+throttled(const char *name, time_t now, long *retry_after)
+{
+	sqlite3_stmt *st = db_stmt(SQL_FAILURES);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(now - LOGIN_WINDOW));
+	int rc = sqlite3_step(st);
+	*retry_after = 0;
+	if (rc == SQLITE_ROW && sqlite3_column_int(st, 0) >= LOGIN_FAILURES) {
+		long oldest = (long)sqlite3_column_int64(st, 1);
+		*retry_after = oldest + LOGIN_WINDOW - (long)now;
+		if (*retry_after < 1)
+			*retry_after = 1;
+	}
+	db_done(st);
+	return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static int
+record_failure(const char *name, time_t now)
+{
+	int rc = db_begin();
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_stmt *st = db_stmt(SQL_ADD_FAILURE);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		db_rollback();
+		return rc;
+	}
+	return db_commit();
+}
+
+int
+session_create(struct request *rq, struct response *rs)
+{
+	static const char *const fields[] = { "username", "password", NULL };
+	const char *username, *password;
+	int st;
+	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
+	    (st = json_str(rq, rs, "username", 1, 64, true, &username)) != 0 ||
+	    (st = json_str(rq, rs, "password", 1, 1024, true, &password)) != 0)
+		return st;
+	char *name = arena_strdup(rq->a, username);
+	for (char *p = name; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+
+	time_t now = time(NULL);
+	long retry_after;
+	int rc = throttled(name, now, &retry_after);
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	if (retry_after > 0) {
+		resp_header(rs, "Retry-After", arena_printf(rq->a, "%ld", retry_after));
+		return resp_error(rq, rs, 429, "too_many_attempts", NULL,
+				  "Too many failed sign-ins for this account. Please wait and try again.");
+	}
+
+	sqlite3_stmt *s = db_stmt(SQL_USER_BY_NAME);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	const char *hash = rc == SQLITE_ROW ? db_text(rq->a, s, 1) : NULL;
+	db_done(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(rq, rs, rc);
+
+	bool ok;
+	if (hash != NULL) {
+		ok = auth_check_password(hash, password);
+	} else {
+		auth_burn_password_check(password); /* same time for unknown users */
+		ok = false;
+	}
+	if (!ok) {
+		rc = record_failure(name, now);
+		if (rc != SQLITE_OK)
+			return db_fail(rq, rs, rc);
+		return resp_error(rq, rs, 401, "invalid_credentials", NULL,
+				  "The username or password is not right.");
+	}
+
+	if ((rc = db_begin()) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	s = db_stmt(SQL_CLEAR_FAILURES);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)(now - LOGIN_WINDOW));
+	rc = sqlite3_step(s);
+	db_done(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(rq, rs, rc);
+
+	s = db_stmt(SQL_USER_BY_ID);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	struct user u = { .id = id };
+	if (rc == SQLITE_ROW) {
+		u.username = db_text(rq->a, s, 1);
+		u.display_name = db_text(rq->a, s, 2);
+		u.role = db_text(rq->a, s, 3);
+		u.created_at = db_text(rq->a, s, 4);
+	}
+	db_done(s);
+	if (rc != SQLITE_ROW)
+		return db_fail(rq, rs, rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+	return start_session(rq, rs, &u, 200);
+}
+
+static int
+delete_session(struct request *rq, struct response *rs)
+{
+	int rc = db_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	sqlite3_stmt *st = db_stmt(SQL_DELETE_SESSION);
+	sqlite3_bind_text(st, 1, rq->token_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE || (rc = db_commit()) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	return 0;
+}
+
+int
+session_delete(struct request *rq, struct response *rs)
+{
+	int st = delete_session(rq, rs);
+	if (st != 0)
+		return st;
+	auth_clear_cookie(rq, rs);
+	return resp_empty(rs, 204);
+}
+
+int
+users_me_get(struct request *rq, struct response *rs)
+{
+	return resp_json(rq, rs, 200, user_json(rq->user));
+}
+
+/* Checks the caller's password (the field `name` of the body). 0 when right, else the status. */
+static int
+confirm_password(struct request *rq, struct response *rs, const char *name)
+{
+	const char *password;
+	int st = json_str(rq, rs, name, 1, 1024, true, &password);
+	if (st != 0)
+		return st;
+	sqlite3_stmt *s = db_stmt(SQL_USER_BY_ID);
+	sqlite3_bind_int64(s, 1, rq->user->id);
+	int rc = sqlite3_step(s);
+	const char *hash = rc == SQLITE_ROW ? db_text(rq->a, s, 5) : NULL;
+	db_done(s);
+	if (rc != SQLITE_ROW)
+		return db_fail(rq, rs, rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+	if (!auth_check_password(hash, password))
+		return resp_error(rq, rs, 403, "invalid_credentials", name,
+				  "The current password is not right.");
+	return 0;
+}
+
+int
+users_me_patch(struct request *rq, struct response *rs)
+{
+	static const char *const fields[] = { "display_name", "password", "current_password", NULL };
+	const char *display_name, *password;
+	int st;
+	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
+	    (st = read_display_name(rq, rs, false, &display_name)) != 0 ||
+	    (st = json_str(rq, rs, "password", 10, 128, false, &password)) != 0)
+		return st;
+	char hash[crypto_pwhash_STRBYTES];
+	if (password != NULL) {
+		if ((st = confirm_password(rq, rs, "current_password")) != 0)
+			return st;
+		if (auth_hash_password(password, hash) != 0)
+			return resp_error(rq, rs, 503, "busy", NULL, "The server is busy; please try again.");
+	}
+
+	int rc = db_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	if (display_name != NULL) {
+		sqlite3_stmt *s = db_stmt(SQL_UPDATE_NAME);
+		sqlite3_bind_int64(s, 1, rq->user->id);
+		sqlite3_bind_text(s, 2, display_name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		db_done(s);
+		if (rc != SQLITE_DONE)
+			return db_fail(rq, rs, rc);
+	}
+	if (password != NULL) {
+		sqlite3_stmt *s = db_stmt(SQL_UPDATE_PASSWORD);
+		sqlite3_bind_int64(s, 1, rq->user->id);
+		sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		db_done(s);
+		if (rc != SQLITE_DONE)
+			return db_fail(rq, rs, rc);
+		/* Every other session ends; the one making the change stays signed in. */
+		s = db_stmt(SQL_DELETE_OTHER_SESSIONS);
+		sqlite3_bind_int64(s, 1, rq->user->id);
+		sqlite3_bind_text(s, 2, rq->token_id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		db_done(s);
+		if (rc != SQLITE_DONE)
+			return db_fail(rq, rs, rc);
+	}
+	if ((rc = db_commit()) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+
+	struct user u = *rq->user;
+	if (display_name != NULL)
+		u.display_name = display_name;
+	return resp_json(rq, rs, 200, user_json(&u));
+}
+
+int
+users_me_delete(struct request *rq, struct response *rs)
+{
+	static const char *const fields[] = { "password", NULL };
+	int st;
+	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
+	    (st = confirm_password(rq, rs, "password")) != 0)
+		return st;
+	/* Everything the user owns references users(id) ON DELETE CASCADE: one statement, one
+	 * transaction. */
+	int rc = db_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	sqlite3_stmt *s = db_stmt(SQL_DELETE_USER);
+	sqlite3_bind_int64(s, 1, rq->user->id);
+	rc = sqlite3_step(s);
+	db_done(s);
+	if (rc != SQLITE_DONE || (rc = db_commit()) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	auth_clear_cookie(rq, rs);
+	return resp_empty(rs, 204);
+}

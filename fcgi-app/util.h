@@ -1,0 +1,19 @@
+/* util.h: small helpers shared by modules: UTC timestamps and base64url. */
+#ifndef FROSTBYTE_UTIL_H
+#define FROSTBYTE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "arena.h"
+
+/* "2026-11-28T05:40:00Z" into the arena. */
+const char *iso_time(struct arena *a, time_t t);
+
+/* base64url without padding. Encode into the arena; decode returns the length or -1 (bad input,
+ * non-canonical trailing bits, or more than outcap bytes). */
+char *b64url_encode(struct arena *a, const unsigned char *in, size_t len);
+long b64url_decode(const char *in, size_t len, unsigned char *out, size_t outcap);
+
+#endif

@@ -1,0 +1,113 @@
+# scripts/lib/common.sh: shared by scripts/run, scripts/test and bench/: packages, build, stack.
+# Sourced, not run. Every process started here is stopped by its pid (stack_stop).
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD_DIR=${FROSTBYTE_BUILD_DIR:-$REPO/build}
+CONFIGURE_FLAGS=${FROSTBYTE_CONFIGURE_FLAGS:-}
+
+# What the project needs from Debian/Ubuntu to build and serve.
+RUN_PACKAGES="build-essential autoconf automake pkg-config ca-certificates curl \
+  libfcgi-dev libfcgi-bin spawn-fcgi multiwatch nginx sqlite3 \
+  libcjson-dev libsqlite3-dev libjwt-dev libcurl4-openssl-dev libsodium-dev"
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# ensure_packages PKG...: installs the missing ones with apt (as root), or says how to.
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    die "missing packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}"
+  fi
+  say "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 || die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install failed"
+}
+
+# build: configure (once per flag set) and make in $BUILD_DIR.
+build() {
+  [ -x "$REPO/configure" ] && [ "$REPO/configure" -nt "$REPO/configure.ac" ] ||
+    (cd "$REPO" && autoreconf --install --force >&2) || die "autoreconf failed"
+  mkdir -p "$BUILD_DIR"
+  local stamp="$BUILD_DIR/.configure-flags"
+  if [ ! -f "$BUILD_DIR/Makefile" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$CONFIGURE_FLAGS" ] ||
+     [ "$REPO/configure" -nt "$BUILD_DIR/Makefile" ]; then
+    # shellcheck disable=SC2086
+    (cd "$BUILD_DIR" && "$REPO/configure" $CONFIGURE_FLAGS >"$BUILD_DIR/configure.out" 2>&1) ||
+      { tail -20 "$BUILD_DIR/configure.out" >&2; die "configure failed"; }
+    printf '%s' "$CONFIGURE_FLAGS" >"$stamp"
+  fi
+  make -C "$BUILD_DIR" -j"$(nproc)" >&2 || die "build failed"
+}
+
+# prepare_data DIR: folders, a secret, the config file, and the migrated database.
+prepare_data() {
+  local data=$1
+  mkdir -p "$data/run" "$data/log" "$data/tmp"
+  chmod 700 "$data"
+  if [ ! -s "$data/secret" ]; then
+    (umask 077 && head -c 48 /dev/urandom >"$data/secret")
+  fi
+  cat >"$data/frostbyte.conf" <<CONF
+# Written by scripts/run for development; production uses /etc/frostbyte/frostbyte.conf.
+database = $data/frostbyte.db
+secret_file = $data/secret
+cookie_secure = false
+CONF
+  FROSTBYTE_CONFIG="$data/frostbyte.conf" "$BUILD_DIR/frostbyte-ctl" migrate >&2 ||
+    die "could not create the database in $data"
+}
+
+# stack_start DATA PORT WORKERS: the api pool (spawn-fcgi + multiwatch) and nginx, in the background.
+stack_start() {
+  local data=$1 port=$2 workers=$3
+  local sock="$data/run/api.sock" conf="$data/nginx.conf" user_line=""
+  # A socket left by a killed run makes spawn-fcgi fail with "address in use".
+  rm -f "$sock"
+  FROSTBYTE_CONFIG="$data/frostbyte.conf" spawn-fcgi -n -s "$sock" -M 0660 -- \
+    /usr/bin/multiwatch -f "$workers" -- "$BUILD_DIR/frostbyte-fcgi" \
+    >>"$data/log/api.log" 2>&1 &
+  echo $! >"$data/run/api.pid"
+
+  # As root, nginx workers switch users: run them as the owner of the checkout and data.
+  [ "$(id -u)" -eq 0 ] && user_line="user $(stat -c %U "$data") $(stat -c %G "$data");"
+  sed -e "s|@DATA@|$data|g" -e "s|@PORT@|$port|g" -e "s|@SITE@|$REPO/site|g" \
+      -e "s|@CONF@|$REPO/nginx-conf|g" -e "s|@USER_LINE@|$user_line|" \
+      "$REPO/nginx-conf/dev.conf.in" >"$conf"
+  local i
+  for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
+  nginx -p "$data" -c "$conf" -g 'daemon off;' -e "$data/log/nginx-error.log" \
+    >>"$data/log/nginx.log" 2>&1 &
+  echo $! >"$data/run/nginx.pid"
+}
+
+# wait_healthy URL SECONDS: until /api/health answers 200.
+wait_healthy() {
+  local url=$1 deadline=$((SECONDS + $2))
+  while [ $SECONDS -lt $deadline ]; do
+    curl -fsS -o /dev/null --max-time 2 "$url/api/health" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# stack_stop DATA: stops what stack_start started, by pid, and waits for it.
+stack_stop() {
+  local data=$1 f pid
+  for f in nginx api; do
+    pid=$(cat "$data/run/$f.pid" 2>/dev/null) || continue
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for f in nginx api; do
+    pid=$(cat "$data/run/$f.pid" 2>/dev/null) || continue
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$data/run/$f.pid"
+  done
+  rm -f "$data/run/api.sock"
+}

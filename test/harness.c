@@ -1,0 +1,201 @@
+/* harness.c: TAP output and the in-process request harness (see harness.h, tap.h). */
+#include "harness.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "router.h"
+
+int tap_n, tap_failed;
+
+int
+tap_ok(int pass, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	tap_n++;
+	printf("%s %d - ", pass ? "ok" : "not ok", tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!pass) {
+		tap_failed++;
+		printf("#   at %s:%d\n", file, line);
+	}
+	fflush(stdout);
+	return pass;
+}
+
+int
+tap_done(void)
+{
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
+
+static struct arena arena;
+static char tmpdir[256];
+static const unsigned char test_key[32] = "frostbyte-test-key-32-bytes-long";
+
+void
+harness_setup(void)
+{
+	char err[512];
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/frostbyte-test-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	/* Tests must not read a developer's /etc/frostbyte config. */
+	setenv("FROSTBYTE_CONFIG", "/dev/null", 1);
+	if (config_load(&config, NULL, err, sizeof(err)) != 0) {
+		printf("Bail out! config: %s\n", err);
+		exit(1);
+	}
+	config.cookie_secure = false;
+	snprintf(config.database, sizeof(config.database), "%s/test.db", tmpdir);
+	snprintf(config.synchronous, sizeof(config.synchronous), "NORMAL");
+	if (auth_init(test_key, sizeof(test_key)) != 0 ||
+	    db_open(config.database, "NORMAL", 2000, err, sizeof(err)) != 0 ||
+	    db_migrate(err, sizeof(err)) < 0) {
+		printf("Bail out! setup: %s\n", err);
+		exit(1);
+	}
+	arena_init(&arena);
+}
+
+void
+harness_teardown(void)
+{
+	arena_destroy(&arena);
+	db_close();
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+}
+
+static void
+delete_json(void *p)
+{
+	cJSON_Delete(p);
+}
+
+/* Each reply lives until the arena is reset, which happens every 64 calls; tests use replies
+ * right after the call. */
+static int calls;
+
+struct reply
+call(const char *method, const char *target, const char *body, ...)
+{
+	if (++calls % 64 == 0)
+		arena_reset(&arena);
+	struct request rq;
+	struct response rs;
+	request_init(&rq, &arena);
+	response_init(&rs);
+	rq.method = method_parse(method);
+	rq.method_name = method;
+	const char *qm = strchr(target, '?');
+	rq.path = qm ? arena_strndup(&arena, target, (size_t)(qm - target)) : target;
+	rq.query = qm ? qm + 1 : "";
+	rq.host = "127.0.0.1:8102";
+	if (body != NULL) {
+		rq.body = body;
+		rq.content_length = strlen(body);
+		rq.content_type = "application/json";
+	}
+	va_list ap;
+	va_start(ap, body);
+	const char *name;
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		const char *value = va_arg(ap, const char *);
+		if (strcmp(name, "Authorization") == 0) rq.authorization = value;
+		else if (strcmp(name, "Cookie") == 0) rq.cookie = value;
+		else if (strcmp(name, "Origin") == 0) rq.origin = value;
+		else if (strcmp(name, "Sec-Fetch-Site") == 0) rq.sec_fetch_site = value;
+		else if (strcmp(name, "Content-Type") == 0) rq.content_type = value;
+		else if (strcmp(name, "Content-Length") == 0) rq.content_length = strtoull(value, NULL, 10);
+		else { printf("Bail out! unknown header %s\n", name); exit(1); }
+	}
+	va_end(ap);
+
+	router_dispatch(&rq, &rs);
+	db_after_request();
+
+	struct reply r = { .status = rs.status, .nheaders = rs.nheaders };
+	r.body = rs.body ? arena_strndup(&arena, rs.body, rs.body_len) : NULL;
+	if (r.body != NULL) {
+		r.json = cJSON_Parse(r.body);
+		if (r.json != NULL)
+			arena_defer(&arena, delete_json, r.json);
+	}
+	for (int i = 0; i < rs.nheaders; i++) {
+		r.headers[i][0] = rs.headers[i].name;
+		r.headers[i][1] = rs.headers[i].value;
+	}
+	return r;
+}
+
+const char *
+reply_header(const struct reply *r, const char *name)
+{
+	for (int i = 0; i < r->nheaders; i++)
+		if (strcmp(r->headers[i][0], name) == 0)
+			return r->headers[i][1];
+	return NULL;
+}
+
+cJSON *
+jget(cJSON *o, const char *path)
+{
+	char key[128];
+	while (o != NULL && *path) {
+		size_t n = strcspn(path, ".");
+		snprintf(key, sizeof(key), "%.*s", (int)n, path);
+		o = cJSON_IsArray(o) ? cJSON_GetArrayItem(o, atoi(key))
+				     : cJSON_GetObjectItemCaseSensitive(o, key);
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+const char *
+err_code(const struct reply *r)
+{
+	cJSON *c = jget(r->json, "error.code");
+	return cJSON_IsString(c) ? c->valuestring : "";
+}
+
+const char *
+err_field(const struct reply *r)
+{
+	cJSON *c = jget(r->json, "error.field");
+	return cJSON_IsString(c) ? c->valuestring : NULL;
+}
+
+const char *
+signup(const char *username, const char *password)
+{
+	char body[512];
+	snprintf(body, sizeof(body),
+		 "{\"username\":\"%s\",\"display_name\":\"%s\",\"password\":\"%s\"}",
+		 username, username, password);
+	struct reply r = call("POST", "/api/users", body, NULL);
+	cJSON *t = jget(r.json, "token");
+	if (r.status != 201 || !cJSON_IsString(t)) {
+		printf("Bail out! signup %s failed with %d\n", username, r.status);
+		exit(1);
+	}
+	/* Tokens outlive the arena's periodic reset: keep them in a small static ring. */
+	static char ring[32][1024];
+	static int next;
+	char *out = ring[next++ % 32];
+	snprintf(out, sizeof(ring[0]), "Bearer %s", t->valuestring);
+	return out;
+}

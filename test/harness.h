@@ -1,0 +1,36 @@
+/* harness.h: in-process requests against a temporary database: no nginx, no socket. */
+#ifndef FROSTBYTE_HARNESS_H
+#define FROSTBYTE_HARNESS_H
+
+#include <cjson/cJSON.h>
+
+#include "http.h"
+#include "tap.h"
+
+struct reply {
+	int status;
+	cJSON *json;             /* parsed body or NULL; freed by the next harness_reset */
+	const char *body;
+	const char *headers[HTTP_MAX_HEADERS][2];
+	int nheaders;
+};
+
+/* Creates a fresh database in a temporary folder, migrates it, sets a test secret. */
+void harness_setup(void);
+void harness_teardown(void);
+
+/* Sends one request through router_dispatch. extra_headers: "Authorization", "Cookie", "Origin",
+ * "Sec-Fetch-Site", "Content-Type" (default application/json when a body is given) as name/value
+ * pairs ending with NULL. */
+struct reply call(const char *method, const char *path_and_query, const char *body, ...);
+const char *reply_header(const struct reply *r, const char *name);
+/* The error code of an error reply, or "" */
+const char *err_code(const struct reply *r);
+const char *err_field(const struct reply *r);
+/* Member lookup by dotted path: "user.id" */
+cJSON *jget(cJSON *o, const char *path);
+
+/* Signs up a user and returns its bearer header value ("Bearer ...") in static storage per call. */
+const char *signup(const char *username, const char *password);
+
+#endif

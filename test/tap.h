@@ -1,0 +1,22 @@
+/* tap.h: a tiny TAP producer for the C tests (automake's tap-driver reads it). */
+#ifndef FROSTBYTE_TAP_H
+#define FROSTBYTE_TAP_H
+
+#include <stdio.h>
+#include <string.h>
+
+extern int tap_n, tap_failed;
+
+/* ok(cond, "name"): one TAP line per assertion. */
+#define ok(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+#define is_int(got, want, ...) do { long long g_ = (got), w_ = (want); \
+	if (!ok(g_ == w_, __VA_ARGS__)) printf("#   got %lld, want %lld\n", g_, w_); } while (0)
+#define is_str(got, want, ...) do { const char *g_ = (got), *w_ = (want); \
+	if (!ok(g_ && w_ ? strcmp(g_, w_) == 0 : g_ == w_, __VA_ARGS__)) \
+		printf("#   got \"%s\", want \"%s\"\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); } while (0)
+
+int tap_ok(int pass, const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Prints the plan and returns the exit status for main. */
+int tap_done(void);
+
+#endif
