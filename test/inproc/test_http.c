@@ -1,0 +1,70 @@
+/* test_http.c: what every route shares: 404, 405 + Allow, 413, 415, query and cookie parsing,
+ * the error envelope, health. */
+#include <string.h>
+
+#include "harness.h"
+
+int
+main(void)
+{
+	harness_setup();
+	struct reply r;
+
+	r = call("GET", "/api/health", NULL, NULL);
+	is_int(r.status, 200, "health answers 200");
+	is_str(jget(r.json, "status")->valuestring, "ok", "... status ok");
+	is_str(jget(r.json, "version")->valuestring, "1.0.0", "... version 1.0.0");
+	ok(cJSON_IsString(jget(r.json, "sqlite_version")), "... the linked SQLite version");
+	ok(jget(r.json, "schema_version")->valueint >= 2, "... and the schema version");
+
+	r = call("GET", "/api/nope", NULL, NULL);
+	is_int(r.status, 404, "an unknown path answers 404");
+	is_str(err_code(&r), "not_found", "... not_found");
+	ok(cJSON_IsString(jget(r.json, "error.message")) && strlen(jget(r.json, "error.message")->valuestring) > 0,
+	   "... with a message");
+	ok(cJSON_GetArraySize(r.json) == 1 && cJSON_GetArraySize(jget(r.json, "error")) == 2,
+	   "... and nothing else (no field when no field is at fault)");
+
+	r = call("DELETE", "/api/parks", NULL, NULL);
+	is_int(r.status, 405, "a wrong method answers 405");
+	is_str(err_code(&r), "method_not_allowed", "... method_not_allowed");
+	is_str(reply_header(&r, "Allow"), "GET, HEAD", "... with Allow");
+
+	r = call("POST", "/api/users", "{}", "Content-Length", "70000", NULL);
+	is_int(r.status, 413, "a body over 64 KiB answers 413");
+	is_str(err_code(&r), "payload_too_large", "... payload_too_large");
+	r = call("POST", "/api/users", "{\"username\":\"abc\"}", "Content-Type", "text/plain", NULL);
+	is_int(r.status, 415, "a non-JSON body answers 415");
+	is_str(err_code(&r), "unsupported_media_type", "... unsupported_media_type");
+	r = call("POST", "/api/users", "{\"x\":1}", "Content-Type", "application/json; charset=utf-8", NULL);
+	is_int(r.status, 400, "application/json with a charset is accepted as JSON");
+	is_str(err_code(&r), "unknown_field", "... and reaches validation");
+	r = call("POST", "/api/users", "{\"x\":1}", "Content-Type", "application/jsonx", NULL);
+	is_int(r.status, 415, "application/jsonx is not JSON");
+
+	/* Query and cookie parsing through a request. */
+	struct arena a;
+	arena_init(&a);
+	struct request rq;
+	request_init(&rq, &a);
+	rq.query = "a=1&b=hello+world&c=%41%42&d&e=&a=2&bad=%4";
+	bool bad = false;
+	is_str(query_get(&rq, "a", &bad), "1", "the first of repeated parameters wins");
+	is_str(query_get(&rq, "b", &bad), "hello world", "+ decodes to a space");
+	is_str(query_get(&rq, "c", &bad), "AB", "%%XX decodes");
+	is_str(query_get(&rq, "d", &bad), "", "a bare key reads as empty");
+	is_str(query_get(&rq, "e", &bad), "", "an empty value reads as empty");
+	ok(query_get(&rq, "zz", &bad) == NULL && !bad, "an absent key reads as NULL");
+	ok(query_get(&rq, "bad", &bad) == NULL && bad, "a cut escape is flagged");
+	rq.query = "x=%00";
+	bad = false;
+	ok(query_get(&rq, "x", &bad) == NULL && bad, "an encoded NUL is refused");
+	rq.cookie = "a=1; frostbyte_session=tok; b=2";
+	is_str(cookie_get(&rq, "frostbyte_session"), "tok", "a cookie among others is found");
+	is_str(cookie_get(&rq, "b"), "2", "the last cookie is found");
+	ok(cookie_get(&rq, "frostbyte") == NULL, "a name prefix does not match");
+	arena_destroy(&a);
+
+	harness_teardown();
+	return tap_done();
+}

@@ -1,0 +1,152 @@
+/* test_json.c: strict body parsing and typed getters. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "json.h"
+
+static struct arena a;
+static struct request rq;
+static struct response rs;
+
+static const char *const fields[] = { "name", "stars", "lat", "flag", NULL };
+
+/* Parses body; returns the status (0 when accepted). */
+static int
+parse(const char *body, size_t len)
+{
+	arena_reset(&a);
+	request_init(&rq, &a);
+	response_init(&rs);
+	rq.body = body;
+	rq.content_length = len;
+	return json_parse_body(&rq, &rs, fields);
+}
+#define P(lit) parse(lit, sizeof(lit) - 1)
+
+static const char *
+code(void)
+{
+	cJSON *j = cJSON_ParseWithLength(rs.body, rs.body_len);
+	static char buf[64];
+	cJSON *c = jget(j, "error.code");
+	snprintf(buf, sizeof(buf), "%s", cJSON_IsString(c) ? c->valuestring : "");
+	cJSON_Delete(j);
+	return buf;
+}
+
+static const char *
+field_of(void)
+{
+	cJSON *j = cJSON_ParseWithLength(rs.body, rs.body_len);
+	static char buf[64];
+	cJSON *c = jget(j, "error.field");
+	snprintf(buf, sizeof(buf), "%s", cJSON_IsString(c) ? c->valuestring : "");
+	cJSON_Delete(j);
+	return buf;
+}
+
+int
+main(void)
+{
+	arena_init(&a);
+
+	/* Envelope and parse errors. */
+	is_int(P("{\"name\":\"x\"}"), 0, "a valid object is accepted");
+	is_int(P("{\"name\":"), 400, "truncated JSON is refused");
+	is_str(code(), "malformed_json", "... as malformed_json");
+	is_int(P("[1,2]"), 400, "an array body is refused");
+	is_str(code(), "malformed_json", "... as malformed_json");
+	is_int(P("{} x"), 400, "trailing bytes after the object are refused");
+	is_int(P("{}   \n"), 0, "trailing whitespace is fine");
+	is_int(parse("", 0), 400, "an empty body is refused");
+	is_int(P("{\"name\":\"\xff\"}"), 400, "invalid UTF-8 is refused");
+	is_str(code(), "malformed_json", "... as malformed_json");
+	is_int(P("{\"name\":\"\xed\xa0\x80\"}"), 400, "an encoded surrogate is invalid UTF-8");
+	is_int(P("{\"name\":\"\xc0\xaf\"}"), 400, "an overlong encoding is invalid UTF-8");
+	is_int(parse("{\"name\":\"a\0b\"}", 13), 400, "a raw NUL byte is refused");
+	is_int(P("{\"name\":\"a\\u0000b\"}"), 400, "an escaped NUL is refused");
+	is_str(code(), "invalid_field", "... as invalid_field");
+	is_int(P("{\"name\":\"a\\\\u0000b\"}"), 0, "an escaped backslash before u0000 is plain text");
+	is_int(P("{\"bogus\":1}"), 400, "an unknown field is refused");
+	is_str(code(), "unknown_field", "... as unknown_field");
+	is_str(field_of(), "bogus", "... naming the field");
+	is_int(P("{\"Name\":\"x\"}"), 400, "field names are case-sensitive");
+	is_int(P("{\"name\":\"a\",\"name\":\"b\"}"), 400, "a duplicated field is refused");
+	is_str(code(), "invalid_field", "... as invalid_field");
+	{
+		size_t n = 100000;
+		char *deep = malloc(n);
+		memset(deep, '[', n);
+		is_int(parse(deep, n), 400, "100000 nested arrays are refused without a crash");
+		free(deep);
+	}
+
+	/* Strings. */
+	const char *s;
+	P("{\"name\":\"h\xc3\xa9llo\"}");
+	is_int(json_str(&rq, &rs, "name", 1, 5, true, &s), 0, "5 characters (6 bytes) fit 1..5");
+	is_str(s, "h\xc3\xa9llo", "the string is returned");
+	is_int(json_str(&rq, &rs, "name", 1, 4, true, &s), 400, "5 characters exceed 4");
+	is_str(code(), "invalid_field", "... invalid_field");
+	is_str(field_of(), "name", "... naming the field");
+	P("{\"name\":5}");
+	is_int(json_str(&rq, &rs, "name", 1, 5, true, &s), 400, "a number is not a string");
+	P("{}");
+	is_int(json_str(&rq, &rs, "name", 1, 5, true, &s), 400, "a required string may not be absent");
+	is_str(code(), "missing_field", "... missing_field");
+	is_int(json_str(&rq, &rs, "name", 1, 5, false, &s), 0, "an optional string may be absent");
+	ok(s == NULL, "... and reads as NULL");
+	P("{\"name\":null}");
+	is_int(json_str(&rq, &rs, "name", 1, 5, true, &s), 400, "null is absent for a required field");
+
+	/* Integers. */
+	int64_t v;
+	bool present;
+	P("{\"stars\":4}");
+	is_int(json_int(&rq, &rs, "stars", 1, 5, true, &v, &present), 0, "4 is a whole number in 1..5");
+	is_int(v, 4, "... read as 4");
+	ok(present, "... and present");
+	P("{\"stars\":4.5}");
+	is_int(json_int(&rq, &rs, "stars", 1, 5, true, &v, NULL), 400, "4.5 is refused");
+	P("{\"stars\":\"4\"}");
+	is_int(json_int(&rq, &rs, "stars", 1, 5, true, &v, NULL), 400, "\"4\" is refused");
+	P("{\"stars\":0}");
+	is_int(json_int(&rq, &rs, "stars", 1, 5, true, &v, NULL), 400, "0 is out of range");
+	P("{\"stars\":6}");
+	is_int(json_int(&rq, &rs, "stars", 1, 5, true, &v, NULL), 400, "6 is out of range");
+	P("{\"stars\":-1}");
+	is_int(json_int(&rq, &rs, "stars", 1, 5, true, &v, NULL), 400, "-1 is out of range");
+	P("{\"stars\":1e999}");
+	is_int(json_int(&rq, &rs, "stars", 1, 5, true, &v, NULL), 400, "1e999 (infinity) is refused");
+	P("{\"stars\":99999999999999999999}");
+	is_int(json_int(&rq, &rs, "stars", 1, 5, true, &v, NULL), 400, "a huge number is refused");
+	P("{\"stars\":true}");
+	is_int(json_int(&rq, &rs, "stars", 1, 5, true, &v, NULL), 400, "true is not a number");
+	P("{\"stars\":5e0}");
+	is_int(json_int(&rq, &rs, "stars", 1, 5, true, &v, NULL), 0, "5e0 is the whole number 5");
+
+	/* Doubles and booleans. */
+	double d;
+	P("{\"lat\":-89.5}");
+	is_int(json_num(&rq, &rs, "lat", -90, 90, true, &d, NULL), 0, "-89.5 is in -90..90");
+	ok(d == -89.5, "... read exactly");
+	P("{\"lat\":90.01}");
+	is_int(json_num(&rq, &rs, "lat", -90, 90, true, &d, NULL), 400, "90.01 is out of range");
+	bool b;
+	P("{\"flag\":false}");
+	is_int(json_bool(&rq, &rs, "flag", true, &b, NULL), 0, "false is a boolean");
+	ok(!b, "... read as false");
+	P("{\"flag\":0}");
+	is_int(json_bool(&rq, &rs, "flag", true, &b, NULL), 400, "0 is not a boolean");
+
+	/* UTF-8 helpers. */
+	ok(utf8_valid("\xf0\x9f\x8f\x95", 4), "a 4-byte emoji is valid");
+	ok(!utf8_valid("\xf4\x90\x80\x80", 4), "above U+10FFFF is invalid");
+	ok(!utf8_valid("\xe2\x82", 2), "a cut sequence is invalid");
+	is_int(utf8_chars("a\xc3\xa9\xf0\x9f\x8f\x95"), 3, "characters, not bytes, are counted");
+
+	arena_destroy(&a);
+	return tap_done();
+}
