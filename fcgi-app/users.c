@@ -78,6 +78,14 @@ users_valid_username(char *s)
 	return n >= 3 && n <= 32;
 }
 
+/* Argon2 needs 64 MiB; when that cannot be had the server is overloaded, not broken. */
+static int
+busy(struct request *rq, struct response *rs)
+{
+	resp_header(rs, "Retry-After", "1");
+	return resp_error(rq, rs, 503, "busy", NULL, "The server is busy; please try again.");
+}
+
 /* Display names are shown to others: no control characters. */
 static bool
 printable(const char *s)
@@ -152,7 +160,7 @@ users_create(struct request *rq, struct response *rs)
 	/* Argon2 takes a tenth of a second: hash before taking the write lock. */
 	char hash[crypto_pwhash_STRBYTES];
 	if (auth_hash_password(password, hash) != 0)
-		return resp_error(rq, rs, 503, "busy", NULL, "The server is busy; please try again.");
+		return busy(rq, rs);
 
 	int rc = db_begin();
 	if (rc != SQLITE_OK)
@@ -358,7 +366,7 @@ users_me_patch(struct request *rq, struct response *rs)
 		if ((st = confirm_password(rq, rs, "current_password")) != 0)
 			return st;
 		if (auth_hash_password(password, hash) != 0)
-			return resp_error(rq, rs, 503, "busy", NULL, "The server is busy; please try again.");
+			return busy(rq, rs);
 	}
 
 	int rc = db_begin();
