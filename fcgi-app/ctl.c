@@ -75,15 +75,11 @@ cmd_create_admin(const char *username)
 	if (open_db() != 0)
 		return 1;
 	int rc = db_begin();
-	if (rc == SQLITE_OK) {
-		sqlite3_stmt *st = db_stmt("INSERT INTO users (username, display_name, password_hash, role)"
-					   " VALUES (?1, ?1, ?2, 'admin')");
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		db_done(st);
-		rc = rc == SQLITE_DONE ? db_commit() : (db_rollback(), rc);
-	}
+	if (rc == SQLITE_OK && (rc = db_exec("INSERT INTO users (username, display_name, password_hash,"
+					     " role) VALUES (?1, ?1, ?2, 'admin')", "tt", name, hash)) != SQLITE_OK)
+		db_rollback();
+	if (rc == SQLITE_OK)
+		rc = db_commit();
 	db_close();
 	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
 		fprintf(stderr, "frostbyte-ctl: the user %s already exists\n", name);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,26 @@ db_stmt(const char *sql)
 	stmts[nstmts].st = st;
 	nstmts++;
 	return st;
+}
+
+int
+db_exec(const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+	va_list ap;
+	va_start(ap, types);
+	for (int i = 0; types[i] != '\0'; i++) {
+		switch (types[i]) {
+		case 'i': sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t)); break;
+		case 'd': sqlite3_bind_double(st, i + 1, va_arg(ap, double)); break;
+		case 't': sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT); break;
+		default: abort(); /* a programming error in types */
+		}
+	}
+	va_end(ap);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
 void

@@ -28,6 +28,10 @@ void db_close(void);
 /* A prepared statement for a static SQL string, prepared once and cached by the string's address.
  * A statement that does not prepare is a programming error: logged, and the worker stops. */
 sqlite3_stmt *db_stmt(const char *sql);
+/* Runs a statement that returns no rows: binds the arguments by the letters of `types` (i int64_t,
+ * d double, t text or NULL), steps it once and resets it. Returns SQLITE_OK or the error code. */
+int db_exec(const char *sql, const char *types, ...);
+
 /* Resets a statement and clears its bindings: call it on every path once done with the rows. */
 void db_done(sqlite3_stmt *st);
 /* Copies a text column into the arena (NULL for SQL NULL): column pointers die at the next step. */

@@ -143,29 +143,32 @@ json_parse_body(struct request *rq, struct response *rs, const char *const field
 	return 0;
 }
 
-/* Looks up name in the body; NULL when absent or null. */
-static const cJSON *
-field(struct request *rq, const char *name)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(rq->json, name);
-	return (it == NULL || cJSON_IsNull(it)) ? NULL : it;
-}
-
+/* Finds name in the body: *it is NULL when absent or null, which is an error only when required.
+ * Returns 0 or the 400 written. */
 static int
-missing(struct request *rq, struct response *rs, const char *name)
+lookup(struct request *rq, struct response *rs, const char *name, bool required, bool *present,
+       const cJSON **it)
 {
-	return resp_error(rq, rs, 400, "missing_field", name,
-			  arena_printf(rq->a, "Field \"%s\" is required.", name));
+	*it = cJSON_GetObjectItemCaseSensitive(rq->json, name);
+	if (*it != NULL && cJSON_IsNull(*it))
+		*it = NULL;
+	if (present != NULL)
+		*present = *it != NULL;
+	if (*it == NULL && required)
+		return resp_error(rq, rs, 400, "missing_field", name,
+				  arena_printf(rq->a, "Field \"%s\" is required.", name));
+	return 0;
 }
 
 int
 json_str(struct request *rq, struct response *rs, const char *name, size_t min_chars,
 	 size_t max_chars, bool required, const char **out)
 {
-	const cJSON *it = field(rq, name);
+	const cJSON *it;
+	int st = lookup(rq, rs, name, required, NULL, &it);
 	*out = NULL;
-	if (it == NULL)
-		return required ? missing(rq, rs, name) : 0;
+	if (st != 0 || it == NULL)
+		return st;
 	if (!cJSON_IsString(it))
 		return resp_error(rq, rs, 400, "invalid_field", name,
 				  arena_printf(rq->a, "Field \"%s\" must be a string.", name));
@@ -182,11 +185,10 @@ int
 json_num(struct request *rq, struct response *rs, const char *name, double min, double max,
 	 bool required, double *out, bool *present)
 {
-	const cJSON *it = field(rq, name);
-	if (present)
-		*present = it != NULL;
-	if (it == NULL)
-		return required ? missing(rq, rs, name) : 0;
+	const cJSON *it;
+	int st = lookup(rq, rs, name, required, present, &it);
+	if (st != 0 || it == NULL)
+		return st;
 	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble < min ||
 	    it->valuedouble > max)
 		return resp_error(rq, rs, 400, "invalid_field", name,
@@ -200,11 +202,10 @@ int
 json_int(struct request *rq, struct response *rs, const char *name, int64_t min, int64_t max,
 	 bool required, int64_t *out, bool *present)
 {
-	const cJSON *it = field(rq, name);
-	if (present)
-		*present = it != NULL;
-	if (it == NULL)
-		return required ? missing(rq, rs, name) : 0;
+	const cJSON *it;
+	int st = lookup(rq, rs, name, required, present, &it);
+	if (st != 0 || it == NULL)
+		return st;
 	/* valueint saturates and truncates (4.7 -> 4), so judge the double. */
 	double d = cJSON_IsNumber(it) ? it->valuedouble : NAN;
 	if (!isfinite(d) || d != floor(d) || d < (double)min || d > (double)max)
@@ -219,11 +220,10 @@ int
 json_bool(struct request *rq, struct response *rs, const char *name, bool required, bool *out,
 	  bool *present)
 {
-	const cJSON *it = field(rq, name);
-	if (present)
-		*present = it != NULL;
-	if (it == NULL)
-		return required ? missing(rq, rs, name) : 0;
+	const cJSON *it;
+	int st = lookup(rq, rs, name, required, present, &it);
+	if (st != 0 || it == NULL)
+		return st;
 	if (!cJSON_IsBool(it))
 		return resp_error(rq, rs, 400, "invalid_field", name,
 				  arena_printf(rq->a, "Field \"%s\" must be true or false.", name));

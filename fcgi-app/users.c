@@ -116,21 +116,10 @@ start_session(struct request *rq, struct response *rs, const struct user *u, int
 	struct claims c;
 	const char *token = auth_issue(rq->a, u->id, now, ttl, &c);
 
-	sqlite3_stmt *st = db_stmt(SQL_PURGE_SESSIONS);
-	sqlite3_bind_int64(st, 1, u->id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-	int rc = sqlite3_step(st);
-	db_done(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(rq, rs, rc);
-
-	st = db_stmt(SQL_INSERT_SESSION);
-	sqlite3_bind_text(st, 1, c.jti, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, u->id);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)c.exp);
-	rc = sqlite3_step(st);
-	db_done(st);
-	if (rc != SQLITE_DONE || (rc = db_commit()) != SQLITE_OK)
+	int rc;
+	if ((rc = db_exec(SQL_PURGE_SESSIONS, "ii", u->id, (int64_t)now)) != SQLITE_OK ||
+	    (rc = db_exec(SQL_INSERT_SESSION, "tii", c.jti, u->id, (int64_t)c.exp)) != SQLITE_OK ||
+	    (rc = db_commit()) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
 
 	auth_set_cookie(rq, rs, token, ttl);
@@ -210,18 +199,9 @@ static int
 record_failure(const char *name, time_t now)
 {
 	int rc = db_begin();
-	if (rc != SQLITE_OK)
-		return rc;
-	sqlite3_stmt *st = db_stmt(SQL_ADD_FAILURE);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-	rc = sqlite3_step(st);
-	db_done(st);
-	if (rc != SQLITE_DONE) {
+	if (rc == SQLITE_OK && (rc = db_exec(SQL_ADD_FAILURE, "ti", name, (int64_t)now)) != SQLITE_OK)
 		db_rollback();
-		return rc;
-	}
-	return db_commit();
+	return rc == SQLITE_OK ? db_commit() : rc;
 }
 
 int
@@ -273,14 +253,8 @@ session_create(struct request *rq, struct response *rs)
 				  "The username or password is not right.");
 	}
 
-	if ((rc = db_begin()) != SQLITE_OK)
-		return db_fail(rq, rs, rc);
-	s = db_stmt(SQL_CLEAR_FAILURES);
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)(now - LOGIN_WINDOW));
-	rc = sqlite3_step(s);
-	db_done(s);
-	if (rc != SQLITE_DONE)
+	if ((rc = db_begin()) != SQLITE_OK ||
+	    (rc = db_exec(SQL_CLEAR_FAILURES, "ti", name, (int64_t)(now - LOGIN_WINDOW))) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
 
 	s = db_stmt(SQL_USER_BY_ID);
@@ -299,27 +273,14 @@ session_create(struct request *rq, struct response *rs)
 	return start_session(rq, rs, &u, 200);
 }
 
-static int
-delete_session(struct request *rq, struct response *rs)
-{
-	int rc = db_begin();
-	if (rc != SQLITE_OK)
-		return db_fail(rq, rs, rc);
-	sqlite3_stmt *st = db_stmt(SQL_DELETE_SESSION);
-	sqlite3_bind_text(st, 1, rq->token_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	db_done(st);
-	if (rc != SQLITE_DONE || (rc = db_commit()) != SQLITE_OK)
-		return db_fail(rq, rs, rc);
-	return 0;
-}
-
 int
 session_delete(struct request *rq, struct response *rs)
 {
-	int st = delete_session(rq, rs);
-	if (st != 0)
-		return st;
+	int rc;
+	if ((rc = db_begin()) != SQLITE_OK ||
+	    (rc = db_exec(SQL_DELETE_SESSION, "t", rq->token_id)) != SQLITE_OK ||
+	    (rc = db_commit()) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
 	auth_clear_cookie(rq, rs);
 	return resp_empty(rs, 204);
 }
@@ -369,36 +330,14 @@ users_me_patch(struct request *rq, struct response *rs)
 			return busy(rq, rs);
 	}
 
-	int rc = db_begin();
-	if (rc != SQLITE_OK)
-		return db_fail(rq, rs, rc);
-	if (display_name != NULL) {
-		sqlite3_stmt *s = db_stmt(SQL_UPDATE_NAME);
-		sqlite3_bind_int64(s, 1, rq->user->id);
-		sqlite3_bind_text(s, 2, display_name, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		db_done(s);
-		if (rc != SQLITE_DONE)
-			return db_fail(rq, rs, rc);
-	}
-	if (password != NULL) {
-		sqlite3_stmt *s = db_stmt(SQL_UPDATE_PASSWORD);
-		sqlite3_bind_int64(s, 1, rq->user->id);
-		sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		db_done(s);
-		if (rc != SQLITE_DONE)
-			return db_fail(rq, rs, rc);
-		/* Every other session ends; the one making the change stays signed in. */
-		s = db_stmt(SQL_DELETE_OTHER_SESSIONS);
-		sqlite3_bind_int64(s, 1, rq->user->id);
-		sqlite3_bind_text(s, 2, rq->token_id, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		db_done(s);
-		if (rc != SQLITE_DONE)
-			return db_fail(rq, rs, rc);
-	}
-	if ((rc = db_commit()) != SQLITE_OK)
+	/* A password change ends every other session; the one making the change stays signed in. */
+	int64_t id = rq->user->id;
+	int rc;
+	if ((rc = db_begin()) != SQLITE_OK ||
+	    (display_name && (rc = db_exec(SQL_UPDATE_NAME, "it", id, display_name)) != SQLITE_OK) ||
+	    (password && (rc = db_exec(SQL_UPDATE_PASSWORD, "it", id, hash)) != SQLITE_OK) ||
+	    (password && (rc = db_exec(SQL_DELETE_OTHER_SESSIONS, "it", id, rq->token_id)) != SQLITE_OK) ||
+	    (rc = db_commit()) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
 
 	struct user u = *rq->user;
@@ -417,14 +356,10 @@ users_me_delete(struct request *rq, struct response *rs)
 		return st;
 	/* Everything the user owns references users(id) ON DELETE CASCADE: one statement, one
 	 * transaction. */
-	int rc = db_begin();
-	if (rc != SQLITE_OK)
-		return db_fail(rq, rs, rc);
-	sqlite3_stmt *s = db_stmt(SQL_DELETE_USER);
-	sqlite3_bind_int64(s, 1, rq->user->id);
-	rc = sqlite3_step(s);
-	db_done(s);
-	if (rc != SQLITE_DONE || (rc = db_commit()) != SQLITE_OK)
+	int rc;
+	if ((rc = db_begin()) != SQLITE_OK ||
+	    (rc = db_exec(SQL_DELETE_USER, "i", rq->user->id)) != SQLITE_OK ||
+	    (rc = db_commit()) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
 	auth_clear_cookie(rq, rs);
 	return resp_empty(rs, 204);
