@@ -1,8 +1,9 @@
 -- 001_init.sql: accounts, sessions, login throttling, parks.
 -- Timestamps are UTC text 'YYYY-MM-DDTHH:MM:SSZ'; unix seconds where code compares them.
 
+-- AUTOINCREMENT: a deleted account's id is never given to a new one.
 CREATE TABLE users (
-  id            INTEGER PRIMARY KEY,
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
   username      TEXT NOT NULL UNIQUE CHECK (length(username) BETWEEN 3 AND 32),
   display_name  TEXT NOT NULL,
   password_hash TEXT NOT NULL,
