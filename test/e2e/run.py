@@ -967,6 +967,52 @@ def robustness(ctx):
     ctx.expect(c.get("/api/health"), 200, "robustness: GET /api/health is still 200")
 
 
+def ctl(ctx, *args, stdin="", env_extra=None, binary="frostbyte-ctl"):
+    """Runs a program of the build with the stack's configuration; returns (status, output)."""
+    import subprocess
+    build = os.environ.get("FROSTBYTE_BUILD_DIR", os.path.join(REPO, "build"))
+    env = dict(os.environ, FROSTBYTE_CONFIG=os.path.join(ctx.stack.data, "frostbyte.conf"))
+    env.update(env_extra or {})
+    p = subprocess.run([os.path.join(build, binary), *args], input=stdin.encode(), env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+    return p.returncode, p.stdout.decode("utf-8", "replace")
+
+
+@test
+def operator_commands(ctx):
+    name = "admin_%s" % ctx.run_id
+    rc, out = ctl(ctx, "create-admin", name, stdin="an admin password\n")
+    ctx.ok(rc == 0, "frostbyte-ctl create-admin makes an admin (exit 0)", out)
+    r = ctx.c.post("/api/session", {"username": name, "password": "an admin password"})
+    ctx.ok(r.status == 200 and (r.json or {}).get("user", {}).get("role") == "admin",
+           "the new admin signs in with the password given on standard input and has role admin",
+           r.describe())
+    rc, out = ctl(ctx, "create-admin", name, stdin="an admin password\n")
+    ctx.ok(rc == 1 and "already exists" in out, "create-admin refuses an existing username", out)
+    rc, out = ctl(ctx, "create-admin", "Bad Name!", stdin="an admin password\n")
+    ctx.ok(rc == 1, "create-admin refuses an invalid username", out)
+    rc, out = ctl(ctx, "create-admin", "short_pw_%s" % ctx.run_id, stdin="short\n")
+    ctx.ok(rc == 1 and "10 to 128" in out, "create-admin refuses a short password", out)
+    rc, out = ctl(ctx, "migrate")
+    ctx.ok(rc == 0 and re.search(r"schema version (\d+) \(was \1\)", out),
+           "frostbyte-ctl migrate on an up-to-date database changes nothing", out)
+    rc, out = ctl(ctx, "check")
+    ctx.ok(rc == 0 and "quick_check ok" in out, "frostbyte-ctl check passes", out)
+
+    missing = os.path.join(ctx.stack.data, "no-such-secret")
+    rc, out = ctl(ctx, env_extra={"FROSTBYTE_SECRET_FILE": missing}, binary="frostbyte-fcgi")
+    ctx.ok(rc == 1 and "refusing to start" in out and "secret" in out,
+           "frostbyte-fcgi without its secret refuses to start with a clear message", out)
+    loose = os.path.join(ctx.stack.data, "loose-secret")
+    with open(loose, "wb") as f:
+        f.write(os.urandom(48))
+    os.chmod(loose, 0o644)
+    rc, out = ctl(ctx, env_extra={"FROSTBYTE_SECRET_FILE": loose}, binary="frostbyte-fcgi")
+    ctx.ok(rc == 1 and "chmod 600" in out, "a secret readable by others refuses to start", out)
+    rc, out = ctl(ctx, "check", env_extra={"FROSTBYTE_SECRET_FILE": missing})
+    ctx.ok(rc == 1, "frostbyte-ctl check fails without the secret", out)
+
+
 @test
 def whole_run(ctx):
     after = ctx.stack.worker_pids()
