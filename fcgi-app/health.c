@@ -10,13 +10,17 @@ int
 health_get(struct request *rq, struct response *rs)
 {
 	int version = db_schema_version();
-	cJSON *o = json_obj();
-	json_add_str(o, "status", version >= 0 ? "ok" : "unavailable");
-	json_add_str(o, "version", PACKAGE_VERSION);
-	json_add_str(o, "sqlite_version", sqlite3_libversion());
+	struct jw w;
+	jw_init(&w, rq->a);
+	jw_object(&w);
+	jw_kstring(&w, "status", version >= 0 ? "ok" : "unavailable");
+	jw_kstring(&w, "version", PACKAGE_VERSION);
+	jw_kstring(&w, "sqlite_version", sqlite3_libversion());
+	jw_key(&w, "schema_version");
 	if (version >= 0)
-		json_add_int(o, "schema_version", version);
+		jw_int(&w, version);
 	else
-		json_add_null(o, "schema_version");
-	return resp_json(rq, rs, version >= 0 ? 200 : 503, o);
+		jw_null(&w);
+	jw_end(&w);
+	return resp_json(rs, version >= 0 ? 200 : 503, &w);
 }

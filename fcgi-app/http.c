@@ -62,24 +62,13 @@ resp_header(struct response *rs, const char *name, const char *value)
 	rs->headers[rs->nheaders++] = (struct header){ name, value };
 }
 
-static void
-defer_free(void *p)
-{
-	free(p);
-}
-
 int
-resp_json(struct request *rq, struct response *rs, int status, cJSON *root)
+resp_json(struct response *rs, int status, struct jw *w)
 {
-	char *text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (text == NULL)
-		abort(); /* out of memory: let multiwatch start a fresh worker */
-	arena_defer(rq->a, defer_free, text);
 	rs->status = status;
 	rs->content_type = "application/json";
-	rs->body = text;
-	rs->body_len = strlen(text);
+	rs->body = w->buf;
+	rs->body_len = w->len;
 	return status;
 }
 
@@ -94,31 +83,21 @@ resp_empty(struct response *rs, int status)
 }
 
 int
-resp_error_with(struct request *rq, struct response *rs, int status, const char *code,
-		const char *field, const char *message, cJSON *extra)
-{
-	cJSON *err = json_obj();
-	json_add_str(err, "code", code);
-	json_add_str(err, "message", message);
-	if (field != NULL)
-		json_add_str(err, "field", field);
-	if (extra != NULL) {
-		while (extra->child != NULL) {
-			cJSON *item = cJSON_DetachItemViaPointer(extra, extra->child);
-			json_add(err, item->string, item);
-		}
-		cJSON_Delete(extra);
-	}
-	cJSON *root = json_obj();
-	json_add(root, "error", err);
-	return resp_json(rq, rs, status, root);
-}
-
-int
 resp_error(struct request *rq, struct response *rs, int status, const char *code,
 	   const char *field, const char *message)
 {
-	return resp_error_with(rq, rs, status, code, field, message, NULL);
+	struct jw w;
+	jw_init(&w, rq->a);
+	jw_object(&w);
+	jw_key(&w, "error");
+	jw_object(&w);
+	jw_kstring(&w, "code", code);
+	jw_kstring(&w, "message", message);
+	if (field != NULL)
+		jw_kstring(&w, "field", field);
+	jw_end(&w);
+	jw_end(&w);
+	return resp_json(rs, status, &w);
 }
 
 static int

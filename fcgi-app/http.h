@@ -9,6 +9,7 @@
 #include "arena.h"
 
 struct cJSON;
+struct jw;
 
 #define HTTP_BODY_MAX   (64 * 1024)  /* the contract's body cap; nginx's client_max_body_size matches */
 #define HTTP_MAX_CAPTURES 4
@@ -64,15 +65,13 @@ enum method method_parse(const char *s);
 
 /* Adds a header; name and value must outlive the response (literals or arena strings). */
 void resp_header(struct response *rs, const char *name, const char *value);
-/* Serialises root as the body with the status; consumes root. Returns status for `return resp_json(...)`. */
-int resp_json(struct request *rq, struct response *rs, int status, struct cJSON *root);
+/* The writer's text becomes the body (it lives in the arena). Returns status, for
+ * `return resp_json(...)`. */
+int resp_json(struct response *rs, int status, struct jw *w);
 int resp_empty(struct response *rs, int status);
 /* The one error shape: {"error":{"code","message","field"?}}. Returns status. */
 int resp_error(struct request *rq, struct response *rs, int status, const char *code,
 	       const char *field, const char *message);
-/* Like resp_error but with extra members (cJSON object, consumed) merged into the error object. */
-int resp_error_with(struct request *rq, struct response *rs, int status, const char *code,
-		    const char *field, const char *message, struct cJSON *extra);
 
 /* Query string: decoded value of the first occurrence of name, or NULL. Malformed escapes give NULL
  * and set *bad. */

@@ -12,16 +12,6 @@ json_defer_delete(void *p)
 	cJSON_Delete(p);
 }
 
-static void *
-must(void *p)
-{
-	if (p == NULL) {
-		fputs("frostbyte: out of memory in cJSON\n", stderr);
-		abort();
-	}
-	return p;
-}
-
 bool
 utf8_valid(const char *str, size_t len)
 {
@@ -231,30 +221,225 @@ json_bool(struct request *rq, struct response *rs, const char *name, bool requir
 	return 0;
 }
 
-cJSON *json_obj(void) { return must(cJSON_CreateObject()); }
-cJSON *json_arr(void) { return must(cJSON_CreateArray()); }
+/* --- the response writer --------------------------------------------------------------------- */
 
 void
-json_add(cJSON *o, const char *name, cJSON *item)
+jw_init(struct jw *w, struct arena *a)
 {
-	if (!cJSON_AddItemToObject(o, name, must(item)))
-		abort();
+	memset(w, 0, sizeof(*w));
+	w->a = a;
+	w->cap = 8192;
+	w->buf = arena_alloc(a, w->cap);
+}
+
+static void
+grow(struct jw *w, size_t n)
+{
+	size_t cap = w->cap * 2;
+	while (w->len + n + 1 > cap)
+		cap *= 2;
+	char *nb = arena_alloc(w->a, cap);
+	memcpy(nb, w->buf, w->len);
+	w->buf = nb;
+	w->cap = cap;
+}
+
+static inline void
+put(struct jw *w, const char *s, size_t n)
+{
+	if (w->len + n + 1 > w->cap)
+		grow(w, n);
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static inline void
+putc_(struct jw *w, char c)
+{
+	if (w->len + 2 > w->cap)
+		grow(w, 1);
+	w->buf[w->len++] = c;
+}
+
+/* Places the comma before a value, unless it follows its key. */
+static void
+value(struct jw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (w->comma[w->depth])
+		putc_(w, ',');
+	w->comma[w->depth] = true;
+}
+
+static void
+open_(struct jw *w, char open, char close)
+{
+	value(w);
+	putc_(w, open);
+	if (w->depth + 1 >= JW_DEPTH)
+		abort(); /* a programming error: responses are shallow */
+	w->depth++;
+	w->comma[w->depth] = false;
+	w->closer[w->depth] = close;
+}
+
+void jw_object(struct jw *w) { open_(w, '{', '}'); }
+void jw_array(struct jw *w) { open_(w, '[', ']'); }
+
+void
+jw_end(struct jw *w)
+{
+	putc_(w, w->closer[w->depth]);
+	w->depth--;
+}
+
+static void
+escaped(struct jw *w, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	putc_(w, '"');
+	const char *run = s;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(w, run, (size_t)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"': put(w, "\\\"", 2); break;
+		case '\\': put(w, "\\\\", 2); break;
+		case '\n': put(w, "\\n", 2); break;
+		case '\r': put(w, "\\r", 2); break;
+		case '\t': put(w, "\\t", 2); break;
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			put(w, u, 6);
+		}
+		}
+	}
+	put(w, run, (size_t)(s - run));
+	putc_(w, '"');
+}
+
+/* Keys are our own literals (names like "review_count"): nothing in them needs escaping. */
+void
+jw_key(struct jw *w, const char *key)
+{
+	value(w);
+	size_t n = strlen(key);
+	if (w->len + n + 4 > w->cap)
+		grow(w, n + 3);
+	char *o = w->buf + w->len;
+	*o++ = '"';
+	memcpy(o, key, n);
+	o += n;
+	*o++ = '"';
+	*o++ = ':';
+	w->len += n + 3;
+	w->after_key = true;
 }
 
 void
-json_push(cJSON *arr, cJSON *item)
+jw_string(struct jw *w, const char *s)
 {
-	if (!cJSON_AddItemToArray(arr, must(item)))
-		abort();
+	if (s == NULL) {
+		jw_null(w);
+		return;
+	}
+	value(w);
+	escaped(w, s);
+}
+
+static void
+digits(struct jw *w, uint64_t v)
+{
+	char tmp[24];
+	int i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	put(w, tmp + i, sizeof(tmp) - (size_t)i);
 }
 
 void
-json_add_str(cJSON *o, const char *name, const char *value)
+jw_int(struct jw *w, int64_t v)
 {
-	json_add(o, name, value ? cJSON_CreateString(value) : cJSON_CreateNull());
+	value(w);
+	if (v < 0)
+		put(w, "-", 1);
+	digits(w, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 }
 
-void json_add_int(cJSON *o, const char *name, int64_t v) { json_add(o, name, cJSON_CreateNumber((double)v)); }
-void json_add_num(cJSON *o, const char *name, double v) { json_add(o, name, cJSON_CreateNumber(v)); }
-void json_add_bool(cJSON *o, const char *name, bool v) { json_add(o, name, cJSON_CreateBool(v)); }
-void json_add_null(cJSON *o, const char *name) { json_add(o, name, cJSON_CreateNull()); }
+void
+jw_double(struct jw *w, double v)
+{
+	if (!isfinite(v)) {
+		jw_null(w);
+		return;
+	}
+	char tmp[32];
+	int n = snprintf(tmp, sizeof(tmp), "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		n = snprintf(tmp, sizeof(tmp), "%.17g", v);
+	value(w);
+	put(w, tmp, (size_t)n);
+}
+
+void
+jw_fixed(struct jw *w, double v, int decimals)
+{
+	static const double scale[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+	if (decimals < 0 || decimals > 9 || !isfinite(v) || fabs(v * scale[decimals]) > 9e15) {
+		jw_double(w, v);
+		return;
+	}
+	/* Integer arithmetic instead of printf: this runs for every coordinate of every list. */
+	long long r = llround(v * scale[decimals]);
+	uint64_t u = r < 0 ? (uint64_t)0 - (uint64_t)r : (uint64_t)r;
+	uint64_t div = (uint64_t)scale[decimals];
+	uint64_t whole = u / div, frac = u % div;
+	value(w);
+	if (r < 0)
+		put(w, "-", 1);
+	digits(w, whole);
+	if (frac != 0) {
+		char f[10];
+		int n = decimals;
+		for (int i = n - 1; i >= 0; i--, frac /= 10)
+			f[i] = (char)('0' + frac % 10);
+		while (n > 0 && f[n - 1] == '0')
+			n--;
+		put(w, ".", 1);
+		put(w, f, (size_t)n);
+	}
+}
+
+void
+jw_bool(struct jw *w, bool v)
+{
+	value(w);
+	put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void
+jw_null(struct jw *w)
+{
+	value(w);
+	put(w, "null", 4);
+}
+
+void
+jw_raw(struct jw *w, const char *json)
+{
+	value(w);
+	put(w, json, strlen(json));
+}
+
+void jw_kstring(struct jw *w, const char *key, const char *s) { jw_key(w, key); jw_string(w, s); }
+void jw_kint(struct jw *w, const char *key, int64_t v) { jw_key(w, key); jw_int(w, v); }
+void jw_kbool(struct jw *w, const char *key, bool v) { jw_key(w, key); jw_bool(w, v); }
+void jw_knull(struct jw *w, const char *key) { jw_key(w, key); jw_null(w); }

@@ -28,16 +28,38 @@ int json_num(struct request *rq, struct response *rs, const char *name, double m
 int json_bool(struct request *rq, struct response *rs, const char *name, bool required, bool *out,
 	      bool *present);
 
-/* Builders that never fail silently: cJSON allocation failure ends the worker (see arena.h). */
-cJSON *json_obj(void);
-cJSON *json_arr(void);
-void json_add_str(cJSON *o, const char *name, const char *value);   /* NULL value -> null */
-void json_add_int(cJSON *o, const char *name, int64_t value);
-void json_add_num(cJSON *o, const char *name, double value);
-void json_add_bool(cJSON *o, const char *name, bool value);
-void json_add_null(cJSON *o, const char *name);
-void json_add(cJSON *o, const char *name, cJSON *item);             /* moves item into o */
-void json_push(cJSON *arr, cJSON *item);                            /* moves item into arr */
+/* The response writer: JSON text appended straight into the arena, commas placed for the caller.
+ * cJSON reads request bodies; responses never build a tree (printing one costs several times
+ * the query that fills it). Nesting: jw_object/jw_array ... jw_end. */
+#define JW_DEPTH 16
+
+struct jw {
+	struct arena *a;
+	char *buf;
+	size_t len, cap;
+	int depth;
+	bool after_key;
+	bool comma[JW_DEPTH];
+	char closer[JW_DEPTH];
+};
+
+void jw_init(struct jw *w, struct arena *a);
+void jw_object(struct jw *w);
+void jw_array(struct jw *w);
+void jw_end(struct jw *w);
+void jw_key(struct jw *w, const char *key);
+void jw_string(struct jw *w, const char *s);         /* NULL writes null */
+void jw_int(struct jw *w, int64_t v);
+void jw_double(struct jw *w, double v);             /* shortest text that reads back the same */
+void jw_fixed(struct jw *w, double v, int decimals); /* rounded, trailing zeros dropped */
+void jw_bool(struct jw *w, bool v);
+void jw_null(struct jw *w);
+void jw_raw(struct jw *w, const char *json);        /* trusted JSON text, e.g. stored traits */
+/* Key and value in one call. */
+void jw_kstring(struct jw *w, const char *key, const char *s);
+void jw_kint(struct jw *w, const char *key, int64_t v);
+void jw_kbool(struct jw *w, const char *key, bool v);
+void jw_knull(struct jw *w, const char *key);
 
 /* UTF-8 helpers (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF). */
 bool utf8_valid(const char *s, size_t len);

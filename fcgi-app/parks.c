@@ -47,39 +47,56 @@ static const char SQL_PARK_BY_SLUG[] =
 	"SELECT id, slug, name, states, latitude, longitude, description, established, area_km2,"
 	"       traits FROM parks WHERE slug = ?1";
 
-static cJSON *
-states_json(const char *states)
+/* "TN,NC" -> ["TN","NC"]. The seed holds only upper-case two-letter codes (schema CHECK). */
+static void
+states_write(struct jw *w, const char *states)
 {
-	cJSON *arr = json_arr();
-	for (const char *p = states; *p; ) {
-		size_t n = strcspn(p, ",");
-		char code[8];
-		snprintf(code, sizeof(code), "%.*s", (int)(n < 7 ? n : 7), p);
-		json_push(arr, cJSON_CreateString(code));
-		p += n;
-		if (*p == ',')
-			p++;
+	char buf[128], *o = buf;
+	*o++ = '[';
+	*o++ = '"';
+	for (const char *p = states; *p && o < buf + sizeof(buf) - 4; p++) {
+		if (*p == ',') {
+			*o++ = '"';
+			*o++ = ',';
+			*o++ = '"';
+		} else {
+			*o++ = *p;
+		}
 	}
-	return arr;
+	*o++ = '"';
+	*o++ = ']';
+	*o = '\0';
+	jw_raw(w, buf);
 }
 
-/* The summary fields, from columns id, slug, name, states, latitude, longitude. */
-static cJSON *
-summary_json(sqlite3_stmt *st)
+/* The summary fields, from columns id, slug, name, states, latitude, longitude; the detail's
+ * rating adds the star distribution. The object is left open for the caller to add to. */
+static void
+summary_write(struct jw *w, sqlite3_stmt *st, bool detail)
 {
-	cJSON *o = json_obj();
-	json_add_int(o, "id", sqlite3_column_int64(st, 0));
-	json_add_str(o, "slug", (const char *)sqlite3_column_text(st, 1));
-	json_add_str(o, "name", (const char *)sqlite3_column_text(st, 2));
-	json_add(o, "states", states_json((const char *)sqlite3_column_text(st, 3)));
-	json_add_num(o, "latitude", sqlite3_column_double(st, 4));
-	json_add_num(o, "longitude", sqlite3_column_double(st, 5));
-	cJSON *rating = json_obj();
-	json_add_null(rating, "average");
-	json_add_int(rating, "count", 0);
-	json_add(o, "rating", rating);
-	json_add_int(o, "review_count", 0);
-	return o;
+	jw_object(w);
+	jw_kint(w, "id", sqlite3_column_int64(st, 0));
+	jw_kstring(w, "slug", (const char *)sqlite3_column_text(st, 1));
+	jw_kstring(w, "name", (const char *)sqlite3_column_text(st, 2));
+	jw_key(w, "states");
+	states_write(w, (const char *)sqlite3_column_text(st, 3));
+	jw_key(w, "latitude");
+	jw_fixed(w, sqlite3_column_double(st, 4), 6);
+	jw_key(w, "longitude");
+	jw_fixed(w, sqlite3_column_double(st, 5), 6);
+	jw_key(w, "rating");
+	jw_object(w);
+	jw_knull(w, "average");
+	jw_kint(w, "count", 0);
+	if (detail) {
+		jw_key(w, "distribution");
+		jw_object(w);
+		for (const char *k = "1\0" "2\0" "3\0" "4\0" "5\0"; *k; k += 2)
+			jw_kint(w, k, 0);
+		jw_end(w);
+	}
+	jw_end(w);
+	jw_kint(w, "review_count", 0);
 }
 
 static int
@@ -148,17 +165,15 @@ parse_cursor(struct arena *a, const char *s, const struct sort *sort, struct cur
 	return parse_double(key, strlen(key), -1e300, 1e300, &c->num);
 }
 
-/* The cursor of the row st is on (columns: id first, the sort key at key_col). */
+/* The cursor after a row: its sort key and id. */
 static const char *
-make_cursor(struct arena *a, const struct sort *sort, sqlite3_stmt *st, int key_col)
+make_cursor(struct arena *a, const struct sort *sort, const char *text_key, double num_key, int64_t id)
 {
 	const char *raw;
 	if (sort->text_key)
-		raw = arena_printf(a, "%s:%s:%lld", sort->name, sqlite3_column_text(st, key_col),
-				   (long long)sqlite3_column_int64(st, 0));
+		raw = arena_printf(a, "%s:%s:%lld", sort->name, text_key, (long long)id);
 	else
-		raw = arena_printf(a, "%s:%.17g:%lld", sort->name, sqlite3_column_double(st, key_col),
-				   (long long)sqlite3_column_int64(st, 0));
+		raw = arena_printf(a, "%s:%.17g:%lld", sort->name, num_key, (long long)id);
 	return b64url_encode(a, (const unsigned char *)raw, strlen(raw));
 }
 
@@ -233,30 +248,40 @@ parks_list(struct request *rq, struct response *rs)
 	}
 	sqlite3_bind_int64(st, 8, limit + 1); /* one more tells whether a next page exists */
 
-	cJSON *items = json_arr();
-	const char *next = NULL, *last = NULL;
+	struct jw w;
+	jw_init(&w, rq->a);
+	jw_object(&w);
+	jw_key(&w, "items");
+	jw_array(&w);
+	const char *next = NULL, *last_text = NULL;
+	double last_num = 0;
+	int64_t last_id = 0;
 	int rc, n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == limit) { /* a row beyond the page: there is a next page, after the last row sent */
-			next = last;
+		if (n == limit) { /* a row beyond the page: the next page starts after the last row sent */
+			next = make_cursor(rq->a, sort, last_text, last_num, last_id);
 			break;
 		}
-		cJSON *o = summary_json(st);
-		if (near != NULL)
-			json_add_num(o, "distance_km", round(sqlite3_column_double(st, 6) * 10) / 10);
-		json_push(items, o);
-		last = make_cursor(rq->a, sort, st, 7);
+		summary_write(&w, st, false);
+		if (near != NULL) {
+			jw_key(&w, "distance_km");
+			jw_fixed(&w, sqlite3_column_double(st, 6), 1);
+		}
+		jw_end(&w);
+		last_id = sqlite3_column_int64(st, 0);
+		if (sort->text_key)
+			last_text = db_text(rq->a, st, 7);
+		else
+			last_num = sqlite3_column_double(st, 7);
 		n++;
 	}
 	db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		cJSON_Delete(items);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(rq, rs, rc);
-	}
-	cJSON *root = json_obj();
-	json_add(root, "items", items);
-	json_add_str(root, "next_cursor", next);
-	return resp_json(rq, rs, 200, root);
+	jw_end(&w);
+	jw_kstring(&w, "next_cursor", next);
+	jw_end(&w);
+	return resp_json(rs, 200, &w);
 }
 
 static bool
@@ -288,18 +313,17 @@ parks_get(struct request *rq, struct response *rs)
 			return resp_error(rq, rs, 404, "not_found", NULL, "There is no such park.");
 		return db_fail(rq, rs, rc);
 	}
-	cJSON *o = summary_json(st);
-	json_add_str(o, "description", (const char *)sqlite3_column_text(st, 6));
-	json_add_int(o, "established", sqlite3_column_int64(st, 7));
-	json_add_num(o, "area_km2", sqlite3_column_double(st, 8));
-	json_add_null(o, "channel_id"); /* park boards arrive with the channels migration */
-	cJSON *traits = cJSON_Parse((const char *)sqlite3_column_text(st, 9));
-	json_add(o, "traits", traits ? traits : cJSON_CreateNull());
+	struct jw w;
+	jw_init(&w, rq->a);
+	summary_write(&w, st, true);
+	jw_kstring(&w, "description", (const char *)sqlite3_column_text(st, 6));
+	jw_kint(&w, "established", sqlite3_column_int64(st, 7));
+	jw_key(&w, "area_km2");
+	jw_fixed(&w, sqlite3_column_double(st, 8), 1);
+	jw_knull(&w, "channel_id"); /* park boards arrive with the channels migration */
+	jw_key(&w, "traits");
+	jw_raw(&w, (const char *)sqlite3_column_text(st, 9)); /* valid JSON: CHECK (json_valid) */
+	jw_end(&w);
 	db_done(st);
-
-	cJSON *dist = json_obj();
-	for (int stars = 1; stars <= 5; stars++)
-		json_add_int(dist, (const char[]){ (char)('0' + stars), '\0' }, 0);
-	json_add(cJSON_GetObjectItemCaseSensitive(o, "rating"), "distribution", dist);
-	return resp_json(rq, rs, 200, o);
+	return resp_json(rs, 200, &w);
 }

@@ -43,26 +43,26 @@ static const char SQL_UPDATE_PASSWORD[] =
 static const char SQL_DELETE_USER[] =
 	"DELETE FROM users WHERE id = ?1";
 
-static cJSON *
-user_json(const struct user *u)
+static void
+user_write(struct jw *w, const struct user *u)
 {
-	cJSON *o = json_obj();
-	json_add_int(o, "id", u->id);
-	json_add_str(o, "username", u->username);
-	json_add_str(o, "display_name", u->display_name);
-	json_add_str(o, "role", u->role);
-	json_add_str(o, "created_at", u->created_at);
-	return o;
+	jw_object(w);
+	jw_kint(w, "id", u->id);
+	jw_kstring(w, "username", u->username);
+	jw_kstring(w, "display_name", u->display_name);
+	jw_kstring(w, "role", u->role);
+	jw_kstring(w, "created_at", u->created_at);
+	jw_end(w);
 }
 
-cJSON *
-users_author_json(int64_t id, const char *username, const char *display_name)
+void
+users_author_write(struct jw *w, int64_t id, const char *username, const char *display_name)
 {
-	cJSON *o = json_obj();
-	json_add_int(o, "id", id);
-	json_add_str(o, "username", username);
-	json_add_str(o, "display_name", display_name);
-	return o;
+	jw_object(w);
+	jw_kint(w, "id", id);
+	jw_kstring(w, "username", username);
+	jw_kstring(w, "display_name", display_name);
+	jw_end(w);
 }
 
 bool
@@ -123,11 +123,15 @@ start_session(struct request *rq, struct response *rs, const struct user *u, int
 		return db_fail(rq, rs, rc);
 
 	auth_set_cookie(rq, rs, token, ttl);
-	cJSON *o = json_obj();
-	json_add(o, "user", user_json(u));
-	json_add_str(o, "token", token);
-	json_add_str(o, "expires_at", iso_time(rq->a, c.exp));
-	return resp_json(rq, rs, status, o);
+	struct jw w;
+	jw_init(&w, rq->a);
+	jw_object(&w);
+	jw_key(&w, "user");
+	user_write(&w, u);
+	jw_kstring(&w, "token", token);
+	jw_kstring(&w, "expires_at", iso_time(rq->a, c.exp));
+	jw_end(&w);
+	return resp_json(rs, status, &w);
 }
 
 int
@@ -288,7 +292,10 @@ session_delete(struct request *rq, struct response *rs)
 int
 users_me_get(struct request *rq, struct response *rs)
 {
-	return resp_json(rq, rs, 200, user_json(rq->user));
+	struct jw w;
+	jw_init(&w, rq->a);
+	user_write(&w, rq->user);
+	return resp_json(rs, 200, &w);
 }
 
 /* Checks the caller's password (the field `name` of the body). 0 when right, else the status. */
@@ -343,7 +350,10 @@ users_me_patch(struct request *rq, struct response *rs)
 	struct user u = *rq->user;
 	if (display_name != NULL)
 		u.display_name = display_name;
-	return resp_json(rq, rs, 200, user_json(&u));
+	struct jw w;
+	jw_init(&w, rq->a);
+	user_write(&w, &u);
+	return resp_json(rs, 200, &w);
 }
 
 int

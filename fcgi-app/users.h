@@ -17,7 +17,8 @@ int session_delete(struct request *rq, struct response *rs);
 /* Lower-cases a username in place and checks it: 3-32 of a-z 0-9 _ . - */
 bool users_valid_username(char *s);
 
+struct jw;
 /* {"id","username","display_name"}: how a user appears as an author elsewhere. */
-struct cJSON *users_author_json(int64_t id, const char *username, const char *display_name);
+void users_author_write(struct jw *w, int64_t id, const char *username, const char *display_name);
 
 #endif

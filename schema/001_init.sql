@@ -31,7 +31,7 @@ CREATE TABLE parks (
   id          INTEGER PRIMARY KEY,
   slug        TEXT NOT NULL UNIQUE,
   name        TEXT NOT NULL,
-  states      TEXT NOT NULL,          -- 'TN,NC'
+  states      TEXT NOT NULL CHECK (states GLOB '[A-Z][A-Z]*' AND states NOT GLOB '*[^A-Z,]*'),  -- 'TN,NC'
   latitude    REAL NOT NULL CHECK (latitude BETWEEN -90 AND 90),
   longitude   REAL NOT NULL CHECK (longitude BETWEEN -180 AND 180),
   established INTEGER NOT NULL,

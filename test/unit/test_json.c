@@ -1,5 +1,6 @@
 /* test_json.c: strict body parsing and typed getters. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,6 +141,66 @@ main(void)
 	ok(!b, "... read as false");
 	P("{\"flag\":0}");
 	is_int(json_bool(&rq, &rs, "flag", true, &b, NULL), 400, "0 is not a boolean");
+
+	/* The response writer. */
+	struct jw w;
+	arena_reset(&a);
+	jw_init(&w, &a);
+	jw_object(&w);
+	jw_kstring(&w, "s", "q\"b\\n\n\t\x01\xc3\xa9");
+	jw_kint(&w, "neg", -42);
+	jw_kint(&w, "min", INT64_MIN);
+	jw_key(&w, "arr");
+	jw_array(&w);
+	jw_int(&w, 1);
+	jw_null(&w);
+	jw_bool(&w, true);
+	jw_object(&w);
+	jw_end(&w);
+	jw_array(&w);
+	jw_end(&w);
+	jw_end(&w);
+	jw_kstring(&w, "nul", NULL);
+	jw_key(&w, "raw");
+	jw_raw(&w, "{\"a\":[1]}");
+	jw_end(&w);
+	is_str(arena_strndup(&a, w.buf, w.len),
+	       "{\"s\":\"q\\\"b\\\\n\\n\\t\\u0001\xc3\xa9\",\"neg\":-42,\"min\":-9223372036854775808,"
+	       "\"arr\":[1,null,true,{},[]],\"nul\":null,\"raw\":{\"a\":[1]}}",
+	       "the writer places commas, escapes strings and nests");
+	cJSON *back = cJSON_ParseWithLength(w.buf, w.len);
+	ok(back != NULL && strcmp(jget(back, "s")->valuestring, "q\"b\\n\n\t\x01\xc3\xa9") == 0,
+	   "... and its string reads back the same");
+	cJSON_Delete(back);
+
+	static const struct { double v; int dec; const char *want; } fixed[] = {
+		{ 44.6, 6, "44.6" }, { -110.5, 6, "-110.5" }, { -14.25, 6, "-14.25" }, { 0, 6, "0" },
+		{ 12.04999, 1, "12" }, { 12.05001, 1, "12.1" }, { -0.04, 1, "0" }, { 3.0, 4, "3" },
+		{ 1234567.891, 1, "1234567.9" }, { 0.000001, 6, "0.000001" }, { -0.5, 1, "-0.5" },
+	};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		jw_init(&w, &a);
+		jw_fixed(&w, fixed[i].v, fixed[i].dec);
+		is_str(arena_strndup(&a, w.buf, w.len), fixed[i].want, "jw_fixed(%g, %d) writes %s",
+		       fixed[i].v, fixed[i].dec, fixed[i].want);
+	}
+	static const struct { double v; const char *want; } dbl[] = {
+		{ 4.3, "4.3" }, { 0.1 + 0.2, "0.30000000000000004" }, { 1e300, "1e+300" }, { NAN, "null" },
+		{ INFINITY, "null" }, { 4.0, "4" },
+	};
+	for (size_t i = 0; i < sizeof(dbl) / sizeof(dbl[0]); i++) {
+		jw_init(&w, &a);
+		jw_double(&w, dbl[i].v);
+		is_str(arena_strndup(&a, w.buf, w.len), dbl[i].want, "jw_double writes %s", dbl[i].want);
+	}
+	jw_init(&w, &a);
+	jw_array(&w);
+	for (int i = 0; i < 20000; i++)
+		jw_string(&w, "a string long enough to make the buffer grow several times");
+	jw_end(&w);
+	back = cJSON_ParseWithLength(w.buf, w.len);
+	is_int(cJSON_GetArraySize(back), 20000, "a response larger than the first buffer stays whole");
+	cJSON_Delete(back);
 
 	/* UTF-8 helpers. */
 	ok(utf8_valid("\xf0\x9f\x8f\x95", 4), "a 4-byte emoji is valid");
