@@ -266,6 +266,15 @@ def tail(path, n=15):
         return "%s: (unreadable: %s)" % (path, e)
 
 
+def port_open(port):
+    """True when something accepts connections on 127.0.0.1:port."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -358,6 +367,19 @@ class Stack:
         return "\n".join(tail(os.path.join(self.data, p), n) for p in (
             "scripts-run.log", "log/api.log", "log/nginx-error.log"))
 
+    def server_pids(self):
+        """nginx's master pid, the pool's pid and the worker pids: what scripts/run must stop."""
+        pids = set()
+        for name in ("nginx", "api"):
+            try:
+                with open(os.path.join(self.data, "run", name + ".pid")) as f:
+                    pid = int(f.read().strip())
+            except (OSError, ValueError):
+                continue
+            pids.add(pid)
+            pids |= children_of(pid)
+        return pids
+
     def stop(self):
         """SIGTERM to scripts/run (it stops nginx and the pool), wait up to 20 s, then SIGKILL it.
         If it had to be killed, the servers it started are stopped by the pids it recorded."""
@@ -378,6 +400,7 @@ class Stack:
                 except ProcessLookupError:
                     pass
                 self.proc.wait()
+        self.stopped_by_itself = not killed
         if killed:
             self._stop_recorded_servers()
         if self.proc.stdout:

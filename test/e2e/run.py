@@ -23,7 +23,8 @@ from urllib.parse import quote
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2elib import (ISO_SECONDS, Client, Stack, Tap, b64url, b64url_decode)  # noqa: E402
+from e2elib import (ISO_SECONDS, Client, Stack, Tap, b64url, b64url_decode,  # noqa: E402
+                    pid_alive, port_open)
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 PASSWORD = "correct horse battery"
@@ -1052,7 +1053,17 @@ def main():
     except BaseException as e:  # KeyboardInterrupt too: still stop the stack below
         tap.crashed("the suite", e)
     finally:
+        servers = stack.server_pids() if stack.proc is not None else set()
+        port = stack.port
         stack.stop()
+        if servers:
+            time.sleep(0.2)
+            alive = sorted(p for p in servers if pid_alive(p))
+            tap.ok(getattr(stack, "stopped_by_itself", False) and not alive,
+                   "SIGTERM to scripts/run stops nginx, the pool and every worker it started",
+                   "still alive: %s" % alive)
+            tap.ok(not os.path.exists(os.path.join(stack.data, "run", "api.sock")) and not port_open(port),
+                   "... and leaves no socket behind: the port is closed, the FastCGI socket removed")
         if keep:
             tap.diag("kept the data folder %s" % stack.tmpdir)
         stack.cleanup(keep)
