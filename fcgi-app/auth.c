@@ -249,12 +249,19 @@ auth_same_site(const struct request *rq)
 	return origin_listed(rq->origin);
 }
 
+/* Secure whenever the site runs on HTTPS, and by default even when nginx did not say so. */
+static const char *
+secure(const struct request *rq)
+{
+	return config.cookie_secure || rq->https ? "; Secure" : "";
+}
+
 void
 auth_set_cookie(struct request *rq, struct response *rs, const char *token, long max_age)
 {
 	resp_header(rs, "Set-Cookie",
 		    arena_printf(rq->a, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s", AUTH_COOKIE,
-				 token, max_age, config.cookie_secure ? "; Secure" : ""));
+				 token, max_age, secure(rq)));
 }
 
 void
@@ -262,5 +269,5 @@ auth_clear_cookie(struct request *rq, struct response *rs)
 {
 	resp_header(rs, "Set-Cookie",
 		    arena_printf(rq->a, "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s", AUTH_COOKIE,
-				 config.cookie_secure ? "; Secure" : ""));
+				 secure(rq)));
 }

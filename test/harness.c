@@ -121,6 +121,7 @@ call(const char *method, const char *target, const char *body, ...)
 		else if (strcmp(name, "Sec-Fetch-Site") == 0) rq.sec_fetch_site = value;
 		else if (strcmp(name, "Content-Type") == 0) rq.content_type = value;
 		else if (strcmp(name, "Content-Length") == 0) rq.content_length = strtoull(value, NULL, 10);
+		else if (strcmp(name, "HTTPS") == 0) rq.https = strcmp(value, "on") == 0;
 		else { printf("Bail out! unknown header %s\n", name); exit(1); }
 	}
 	va_end(ap);

@@ -20,8 +20,8 @@ void harness_setup(void);
 void harness_teardown(void);
 
 /* Sends one request through router_dispatch. extra_headers: "Authorization", "Cookie", "Origin",
- * "Sec-Fetch-Site", "Content-Type" (default application/json when a body is given) as name/value
- * pairs ending with NULL. */
+ * "Sec-Fetch-Site", "Content-Type" (default application/json when a body is given), "HTTPS" ("on")
+ * as name/value pairs ending with NULL. */
 struct reply call(const char *method, const char *path_and_query, const char *body, ...);
 const char *reply_header(const struct reply *r, const char *name);
 /* The error code of an error reply, or "" */

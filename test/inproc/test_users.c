@@ -33,6 +33,7 @@ main(void)
 	const char *cookie = reply_header(&r, "Set-Cookie");
 	ok(cookie && strstr(cookie, "frostbyte_session=") == cookie && strstr(cookie, "HttpOnly") &&
 	   strstr(cookie, "SameSite=Lax") && strstr(cookie, "Path=/"), "a session cookie is set");
+	ok(cookie && strstr(cookie, "Secure") == NULL, "over plain HTTP with cookie_secure off, no Secure flag");
 	is_int(count_rows("SELECT count(*) FROM users WHERE username='ranger_rick'"), 1, "one user row exists");
 	is_int(count_rows("SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'"), 1,
 	       "the password is stored as an Argon2id hash");
@@ -61,6 +62,13 @@ main(void)
 		   bad[i].code, bad[i].field);
 	}
 	is_int(count_rows("SELECT count(*) FROM users"), 1, "no refused sign-up wrote a row");
+
+	r = call("POST", "/api/users",
+		 "{\"username\":\"tls_user\",\"display_name\":\"T\",\"password\":\"correct horse battery\"}",
+		 "HTTPS", "on", NULL);
+	cookie = reply_header(&r, "Set-Cookie");
+	ok(r.status == 201 && cookie && strstr(cookie, "; Secure"), "over HTTPS the session cookie is Secure");
+	sqlite3_exec(db, "DELETE FROM users WHERE username = 'tls_user'", NULL, NULL, NULL);
 
 	/* Sign-in */
 	r = call("POST", "/api/session", "{\"username\":\"ranger_rick\",\"password\":\"correct horse battery\"}", NULL);
