@@ -69,7 +69,9 @@ stack_start() {
   local sock="$data/run/api.sock" conf="$data/nginx.conf" user_line=""
   # A socket left by a killed run makes spawn-fcgi fail with "address in use".
   rm -f "$sock"
-  FROSTBYTE_CONFIG="$data/frostbyte.conf" spawn-fcgi -n -s "$sock" -M 0660 -- \
+  # setsid: a Ctrl-C in the terminal reaches only the calling script, which stops the servers in
+  # order, rather than each server on its own.
+  FROSTBYTE_CONFIG="$data/frostbyte.conf" setsid spawn-fcgi -n -s "$sock" -M 0660 -- \
     /usr/bin/multiwatch -f "$workers" -- "$BUILD_DIR/frostbyte-fcgi" \
     >>"$data/log/api.log" 2>&1 &
   echo $! >"$data/run/api.pid"
@@ -81,7 +83,7 @@ stack_start() {
       "$REPO/nginx-conf/dev.conf.in" >"$conf"
   local i
   for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
-  nginx -p "$data" -c "$conf" -g 'daemon off;' -e "$data/log/nginx-error.log" \
+  setsid nginx -p "$data" -c "$conf" -g 'daemon off;' -e "$data/log/nginx-error.log" \
     >>"$data/log/nginx.log" 2>&1 &
   echo $! >"$data/run/nginx.pid"
 }
@@ -97,15 +99,16 @@ wait_healthy() {
 }
 
 # stack_stop DATA: stops what stack_start started, by pid, and waits for it.
+# (No command substitution here: it runs from signal traps, where bash 5.2 can fail to parse one.)
 stack_stop() {
-  local data=$1 f pid
+  local data=$1 f pid i
   for f in nginx api; do
-    pid=$(cat "$data/run/$f.pid" 2>/dev/null) || continue
+    read -r pid <"$data/run/$f.pid" 2>/dev/null || continue
     kill -TERM "$pid" 2>/dev/null || true
   done
   for f in nginx api; do
-    pid=$(cat "$data/run/$f.pid" 2>/dev/null) || continue
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    read -r pid <"$data/run/$f.pid" 2>/dev/null || continue
+    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$data/run/$f.pid"
   done

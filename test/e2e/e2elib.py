@@ -311,7 +311,8 @@ def children_of(pid):
 class Stack:
     """scripts/run --no-build on a free port with its data in a fresh temporary folder."""
 
-    def __init__(self, repo, workers=3):
+    def __init__(self, repo, workers=3, own_session=False):
+        self.own_session = own_session  # its own process group, as in a terminal, for Ctrl-C tests
         self.repo = repo
         self.workers = workers
         self.tmpdir = tempfile.mkdtemp(prefix="frostbyte-e2e-")
@@ -329,7 +330,7 @@ class Stack:
                "--data", self.data, "--workers", str(self.workers)]
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, start_new_session=self.own_session)
         threading.Thread(target=self._reader, daemon=True).start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -1065,7 +1065,34 @@ def main():
         if keep:
             tap.diag("kept the data folder %s" % stack.tmpdir)
         stack.cleanup(keep)
+    ctrl_c(tap)
     return finish(tap, t0)
+
+
+def ctrl_c(tap):
+    """A second stack, stopped the way a person stops scripts/run: Ctrl-C, which the terminal
+    sends as SIGINT to the whole foreground process group."""
+    import signal
+    stack = Stack(REPO, workers=2, own_session=True)
+    try:
+        why = stack.start(timeout=60)
+        if why is not None:
+            tap.ok(False, "Ctrl-C: a second scripts/run starts", why)
+            return
+        servers = stack.server_pids()
+        os.killpg(stack.proc.pid, signal.SIGINT)
+        try:
+            rc = stack.proc.wait(timeout=20)
+        except Exception:
+            rc = None
+        time.sleep(0.2)
+        alive = sorted(p for p in servers if pid_alive(p))
+        tap.ok(rc == 130 and len(servers) >= 4 and not alive,
+               "Ctrl-C stops scripts/run (exit 130) with nginx, the pool and its workers",
+               "exit %s, servers %s, still alive %s\n%s" % (rc, sorted(servers), alive, stack.logs(5)))
+    finally:
+        stack.stop()
+        stack.cleanup()
 
 
 def finish(tap, t0):
