@@ -16,7 +16,6 @@
 #include "log.h"
 
 sqlite3 *db;
-uint64_t db_busy_count;
 
 static int lock_fd = -1;
 static int lock_wait_ms;
@@ -241,12 +240,8 @@ db_fail(struct request *rq, struct response *rs, int rc)
 	bool full = is_disk_full(rc);
 	const char *msg = sqlite3_errmsg(db);
 	db_rollback();
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
-		db_busy_count++;
-		resp_header(rs, "Retry-After", "1");
-		return resp_error(rq, rs, 503, "busy", NULL,
-				  "The site is busy right now. Please try again in a moment.");
-	}
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return resp_busy(rq, rs);
 	if (full) {
 		log_msg("database write failed, disk full: %s", msg);
 		return resp_error(rq, rs, 507, "insufficient_storage", NULL,

@@ -57,7 +57,4 @@ int db_migrate(char *err, size_t errlen);
 int db_schema_version(void);   /* PRAGMA user_version, or -1 when the database cannot be read */
 int db_latest_version(void);
 
-/* Counters for /api/metrics. */
-extern uint64_t db_busy_count;
-
 #endif

@@ -100,6 +100,14 @@ resp_error(struct request *rq, struct response *rs, int status, const char *code
 	return resp_json(rs, status, &w);
 }
 
+int
+resp_busy(struct request *rq, struct response *rs)
+{
+	resp_header(rs, "Retry-After", "1");
+	return resp_error(rq, rs, 503, "busy", NULL,
+			  "The site is busy right now. Please try again in a moment.");
+}
+
 static int
 hexval(char c)
 {

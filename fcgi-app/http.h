@@ -73,6 +73,9 @@ int resp_empty(struct response *rs, int status);
 int resp_error(struct request *rq, struct response *rs, int status, const char *code,
 	       const char *field, const char *message);
 
+/* 503 busy with Retry-After: 1, for any overload (database lock, memory for a password hash). */
+int resp_busy(struct request *rq, struct response *rs);
+
 /* Query string: decoded value of the first occurrence of name, or NULL. Malformed escapes give NULL
  * and set *bad. */
 const char *query_get(struct request *rq, const char *name, bool *bad);

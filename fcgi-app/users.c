@@ -55,16 +55,6 @@ user_write(struct jw *w, const struct user *u)
 	jw_end(w);
 }
 
-void
-users_author_write(struct jw *w, int64_t id, const char *username, const char *display_name)
-{
-	jw_object(w);
-	jw_kint(w, "id", id);
-	jw_kstring(w, "username", username);
-	jw_kstring(w, "display_name", display_name);
-	jw_end(w);
-}
-
 bool
 users_valid_username(char *s)
 {
@@ -76,14 +66,6 @@ users_valid_username(char *s)
 			return false;
 	}
 	return n >= 3 && n <= 32;
-}
-
-/* Argon2 needs 64 MiB; when that cannot be had the server is overloaded, not broken. */
-static int
-busy(struct request *rq, struct response *rs)
-{
-	resp_header(rs, "Retry-After", "1");
-	return resp_error(rq, rs, 503, "busy", NULL, "The server is busy; please try again.");
 }
 
 /* Display names are shown to others: no control characters. */
@@ -153,7 +135,7 @@ users_create(struct request *rq, struct response *rs)
 	/* Argon2 takes a tenth of a second: hash before taking the write lock. */
 	char hash[crypto_pwhash_STRBYTES];
 	if (auth_hash_password(password, hash) != 0)
-		return busy(rq, rs);
+		return resp_busy(rq, rs); /* Argon2's 64 MiB could not be had: overloaded */
 
 	int rc = db_begin();
 	if (rc != SQLITE_OK)
@@ -334,7 +316,7 @@ users_me_patch(struct request *rq, struct response *rs)
 		if ((st = confirm_password(rq, rs, "current_password")) != 0)
 			return st;
 		if (auth_hash_password(password, hash) != 0)
-			return busy(rq, rs);
+			return resp_busy(rq, rs); /* Argon2's 64 MiB could not be had: overloaded */
 	}
 
 	/* A password change ends every other session; the one making the change stays signed in. */

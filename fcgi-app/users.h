@@ -3,7 +3,6 @@
 #define FROSTBYTE_USERS_H
 
 #include <stdbool.h>
-#include <stdint.h>
 
 #include "http.h"
 
@@ -16,9 +15,5 @@ int session_delete(struct request *rq, struct response *rs);
 
 /* Lower-cases a username in place and checks it: 3-32 of a-z 0-9 _ . - */
 bool users_valid_username(char *s);
-
-struct jw;
-/* {"id","username","display_name"}: how a user appears as an author elsewhere. */
-void users_author_write(struct jw *w, int64_t id, const char *username, const char *display_name);
 
 #endif
