@@ -271,3 +271,9 @@ auth_clear_cookie(struct request *rq, struct response *rs)
 		    arena_printf(rq->a, "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s", AUTH_COOKIE,
 				 secure(rq)));
 }
+
+bool
+auth_is_admin(const struct request *rq)
+{
+	return rq->user != NULL && strcmp(rq->user->role, "admin") == 0;
+}

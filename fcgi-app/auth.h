@@ -44,6 +44,9 @@ int auth_request(struct request *rq, struct response *rs, bool required);
  * allowed origin. */
 bool auth_same_site(const struct request *rq);
 
+/* The verified caller is an admin (role from the users row, read with the session). */
+bool auth_is_admin(const struct request *rq);
+
 /* Set-Cookie values for a new session and for signing out. */
 void auth_set_cookie(struct request *rq, struct response *rs, const char *token, long max_age);
 void auth_clear_cookie(struct request *rq, struct response *rs);

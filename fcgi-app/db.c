@@ -19,7 +19,7 @@ sqlite3 *db;
 
 static int lock_fd = -1;
 static int lock_wait_ms;
-static bool in_tx;
+static bool in_tx, in_snapshot;
 
 #define STMT_CACHE 128
 static struct { const char *sql; sqlite3_stmt *st; } stmts[STMT_CACHE];
@@ -215,9 +215,26 @@ db_commit(void)
 	return rc;
 }
 
+int
+db_snapshot_begin(void)
+{
+	int rc = exec("BEGIN");
+	in_snapshot = rc == SQLITE_OK;
+	return rc;
+}
+
+void
+db_snapshot_end(void)
+{
+	if (in_snapshot && !sqlite3_get_autocommit(db))
+		exec("COMMIT");
+	in_snapshot = false;
+}
+
 void
 db_rollback(void)
 {
+	db_snapshot_end();
 	if (!in_tx)
 		return;
 	if (!sqlite3_get_autocommit(db))
@@ -255,7 +272,7 @@ db_fail(struct request *rq, struct response *rs, int rc)
 void
 db_after_request(void)
 {
-	if (in_tx) {
+	if (in_tx || in_snapshot) {
 		log_msg("bug: a handler left a transaction open; rolled back");
 		db_rollback();
 	}

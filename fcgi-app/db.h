@@ -44,6 +44,10 @@ int db_begin(void);
 int db_commit(void);
 void db_rollback(void);
 
+/* A read snapshot over several statements (BEGIN ... COMMIT, no lock): figures read in it agree.
+ * db_fail and db_rollback end it too. */
+int db_snapshot_begin(void);
+void db_snapshot_end(void);
 /* Maps a failing SQLite code to the contract: busy -> 503 + Retry-After, disk full -> 507,
  * anything else -> 500 (logged). Rolls back an open transaction. Returns the status. */
 int db_fail(struct request *rq, struct response *rs, int rc);

@@ -82,9 +82,10 @@ resp_empty(struct response *rs, int status)
 	return status;
 }
 
-int
-resp_error(struct request *rq, struct response *rs, int status, const char *code,
-	   const char *field, const char *message)
+/* The envelope; ref_key/ref_id point at an existing object when the error is about it. */
+static int
+error_write(struct request *rq, struct response *rs, int status, const char *code,
+	    const char *field, const char *message, const char *ref_key, int64_t ref_id)
 {
 	struct jw w;
 	jw_init(&w, rq->a);
@@ -95,9 +96,25 @@ resp_error(struct request *rq, struct response *rs, int status, const char *code
 	jw_kstring(&w, "message", message);
 	if (field != NULL)
 		jw_kstring(&w, "field", field);
+	if (ref_key != NULL)
+		jw_kint(&w, ref_key, ref_id);
 	jw_end(&w);
 	jw_end(&w);
 	return resp_json(rs, status, &w);
+}
+
+int
+resp_error(struct request *rq, struct response *rs, int status, const char *code,
+	   const char *field, const char *message)
+{
+	return error_write(rq, rs, status, code, field, message, NULL, 0);
+}
+
+int
+resp_error_ref(struct request *rq, struct response *rs, int status, const char *code,
+	       const char *message, const char *ref_key, int64_t ref_id)
+{
+	return error_write(rq, rs, status, code, NULL, message, ref_key, ref_id);
 }
 
 int

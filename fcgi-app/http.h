@@ -73,6 +73,10 @@ int resp_empty(struct response *rs, int status);
 int resp_error(struct request *rq, struct response *rs, int status, const char *code,
 	       const char *field, const char *message);
 
+/* The same shape plus one id naming the object in the way, e.g. "review_id" for 409
+ * already_reviewed. */
+int resp_error_ref(struct request *rq, struct response *rs, int status, const char *code,
+		   const char *message, const char *ref_key, int64_t ref_id);
 /* 503 busy with Retry-After: 1, for any overload (database lock, memory for a password hash). */
 int resp_busy(struct request *rq, struct response *rs);
 

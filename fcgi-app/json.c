@@ -172,6 +172,28 @@ json_str(struct request *rq, struct response *rs, const char *name, size_t min_c
 }
 
 int
+json_text(struct request *rq, struct response *rs, const char *name, size_t max_chars,
+	  bool required, bool multiline, const char **out)
+{
+	int st = json_str(rq, rs, name, 1, max_chars, required, out);
+	if (st != 0 || *out == NULL)
+		return st;
+	bool blank = true;
+	for (const unsigned char *p = (const unsigned char *)*out; *p; p++) {
+		if (*p == 0x7f || (*p < 0x20 && !(multiline && (*p == '\n' || *p == '\r' || *p == '\t'))))
+			return resp_error(rq, rs, 400, "invalid_field", name,
+					  arena_printf(rq->a, "Field \"%s\" may not contain control characters.",
+						       name));
+		if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t')
+			blank = false;
+	}
+	if (blank)
+		return resp_error(rq, rs, 400, "invalid_field", name,
+				  arena_printf(rq->a, "Field \"%s\" may not be blank.", name));
+	return 0;
+}
+
+int
 json_num(struct request *rq, struct response *rs, const char *name, double min, double max,
 	 bool required, double *out, bool *present)
 {

@@ -19,6 +19,10 @@ int json_parse_body(struct request *rq, struct response *rs, const char *const f
 /* A string of min..max characters (code points), valid UTF-8. Absent or null: NULL when optional. */
 int json_str(struct request *rq, struct response *rs, const char *name, size_t min_chars,
 	     size_t max_chars, bool required, const char **out);
+/* Text shown to other people: json_str of 1..max characters, not blank, and no control characters
+ * (newlines and tabs allowed when multiline). */
+int json_text(struct request *rq, struct response *rs, const char *name, size_t max_chars,
+	      bool required, bool multiline, const char **out);
 /* An integral JSON number in min..max (4.5, "4", true are refused). *present tells if it was given. */
 int json_int(struct request *rq, struct response *rs, const char *name, int64_t min, int64_t max,
 	     bool required, int64_t *out, bool *present);

@@ -8,22 +8,19 @@
 #include <string.h>
 
 #include "db.h"
+#include "page.h"
 #include "json.h"
 #include "router.h"
 #include "util.h"
 
-/* Until ratings and reviews exist (a later migration), every park has none: the rating and
- * review keys are constant and the order falls back to the id. */
-#define RATING_KEY  "0.0"
-#define REVIEWS_KEY "0"
-
 /* One statement per sort. k is the ascending sort key (descending sorts negate it); the cursor is
- * the (k, id) of the last row sent, so pages never skip or repeat a park. */
+ * the (k, id) of the last row sent, so pages never skip or repeat a park. The figures come from
+ * park_stats, kept by triggers in the same transaction as the ratings (schema/003_reviews.sql). */
 #define LIST_SQL(key)                                                                            \
-	"SELECT id, slug, name, states, latitude, longitude, d, k FROM ("                          \
-	"  SELECT id, slug, name, states, latitude, longitude,"                                 \
+	"SELECT id, slug, name, states, latitude, longitude, n, total, reviews, d, k FROM ("       \
+	"  SELECT p.id, slug, name, states, latitude, longitude, n, total, reviews,"             \
 	"         distance_km(latitude, longitude, ?4, ?5) AS d, " key " AS k"                  \
-	"    FROM parks"                                                                        \
+	"    FROM parks p JOIN park_stats s ON s.park_id = p.id"                                \
 	"   WHERE (?1 IS NULL OR name LIKE ?1 ESCAPE '\\' OR slug LIKE ?2 ESCAPE '\\')"         \
 	"     AND (?3 IS NULL OR instr(',' || states || ',', ',' || ?3 || ',') > 0))"          \
 	" WHERE ?6 IS NULL OR k > ?6 OR (k = ?6 AND id > ?7)"                                   \
@@ -35,17 +32,19 @@ static const struct sort {
 	bool text_key;
 } sorts[] = {
 	{ "name",     LIST_SQL("name"), true },
-	{ "rating",   LIST_SQL("-" RATING_KEY), false },
-	{ "reviews",  LIST_SQL("-" REVIEWS_KEY), false },
+	{ "rating",   LIST_SQL("-" PARKS_BAYES_SQL), false },
+	{ "reviews",  LIST_SQL("-reviews"), false },
 	{ "distance", LIST_SQL("distance_km(latitude, longitude, ?4, ?5)"), false },
 };
 
 static const char SQL_PARK_BY_ID[] =
-	"SELECT id, slug, name, states, latitude, longitude, description, established, area_km2,"
-	"       traits FROM parks WHERE id = ?1";
+	"SELECT id, slug, name, states, latitude, longitude, n, total, reviews, description,"
+	"       established, area_km2, traits, s1, s2, s3, s4, s5"
+	"  FROM parks JOIN park_stats ON park_id = id WHERE id = ?1";
 static const char SQL_PARK_BY_SLUG[] =
-	"SELECT id, slug, name, states, latitude, longitude, description, established, area_km2,"
-	"       traits FROM parks WHERE slug = ?1";
+	"SELECT id, slug, name, states, latitude, longitude, n, total, reviews, description,"
+	"       established, area_km2, traits, s1, s2, s3, s4, s5"
+	"  FROM parks JOIN park_stats ON park_id = id WHERE slug = ?1";
 
 /* "TN,NC" -> ["TN","NC"]. The seed holds only upper-case two-letter codes (schema CHECK). */
 static void
@@ -69,10 +68,30 @@ states_write(struct jw *w, const char *states)
 	jw_raw(w, buf);
 }
 
-/* The summary fields, from columns id, slug, name, states, latitude, longitude; the detail's
- * rating adds the star distribution. The object is left open for the caller to add to. */
-static void
-summary_write(struct jw *w, sqlite3_stmt *st, bool detail)
+void
+parks_rating_write(struct jw *w, sqlite3_stmt *st, int col, int dist_col)
+{
+	int64_t n = sqlite3_column_int64(st, col), total = sqlite3_column_int64(st, col + 1);
+	jw_object(w);
+	jw_key(w, "average");
+	if (n > 0)
+		jw_double(w, (double)total / (double)n);
+	else
+		jw_null(w);
+	jw_kint(w, "count", n);
+	if (dist_col >= 0) {
+		static const char *const stars[] = { "1", "2", "3", "4", "5" };
+		jw_key(w, "distribution");
+		jw_object(w);
+		for (int i = 0; i < 5; i++)
+			jw_kint(w, stars[i], sqlite3_column_int64(st, dist_col + i));
+		jw_end(w);
+	}
+	jw_end(w);
+}
+
+void
+parks_summary_write(struct jw *w, sqlite3_stmt *st, int dist_col)
 {
 	jw_object(w);
 	jw_kint(w, "id", sqlite3_column_int64(st, 0));
@@ -85,18 +104,8 @@ summary_write(struct jw *w, sqlite3_stmt *st, bool detail)
 	jw_key(w, "longitude");
 	jw_fixed(w, sqlite3_column_double(st, 5), 6);
 	jw_key(w, "rating");
-	jw_object(w);
-	jw_knull(w, "average");
-	jw_kint(w, "count", 0);
-	if (detail) {
-		jw_key(w, "distribution");
-		jw_object(w);
-		for (const char *k = "1\0" "2\0" "3\0" "4\0" "5\0"; *k; k += 2)
-			jw_kint(w, k, 0);
-		jw_end(w);
-	}
-	jw_end(w);
-	jw_kint(w, "review_count", 0);
+	parks_rating_write(w, st, 6, dist_col);
+	jw_kint(w, "review_count", sqlite3_column_int64(st, 8));
 }
 
 static int
@@ -134,56 +143,12 @@ parse_double(const char *s, size_t n, double lo, double hi, double *out)
 	return *end == '\0' && isfinite(*out) && *out >= lo && *out <= hi;
 }
 
-struct cursor {
-	const char *text;
-	double num;
-	int64_t id;
-};
-
-/* Cursor = base64url("sort:key:id"). Returns false for anything we did not make for this sort. */
-static bool
-parse_cursor(struct arena *a, const char *s, const struct sort *sort, struct cursor *c)
-{
-	size_t len = strlen(s);
-	unsigned char *raw = arena_alloc(a, len + 1);
-	long n = b64url_decode(s, len, raw, len);
-	if (n <= 0)
-		return false;
-	raw[n] = '\0';
-	char *text = (char *)raw;
-	size_t slen = strlen(sort->name);
-	if ((size_t)n != strlen(text) || strncmp(text, sort->name, slen) != 0 || text[slen] != ':')
-		return false;
-	char *key = text + slen + 1, *last = strrchr(key, ':');
-	if (last == NULL || (c->id = parse_id(last + 1, strlen(last + 1))) == 0)
-		return false;
-	*last = '\0';
-	if (sort->text_key) {
-		c->text = key;
-		return utf8_valid(key, strlen(key));
-	}
-	return parse_double(key, strlen(key), -1e300, 1e300, &c->num);
-}
-
-/* The cursor after a row: its sort key and id. */
-static const char *
-make_cursor(struct arena *a, const struct sort *sort, const char *text_key, double num_key, int64_t id)
-{
-	const char *raw;
-	if (sort->text_key)
-		raw = arena_printf(a, "%s:%s:%lld", sort->name, text_key, (long long)id);
-	else
-		raw = arena_printf(a, "%s:%.17g:%lld", sort->name, num_key, (long long)id);
-	return b64url_encode(a, (const unsigned char *)raw, strlen(raw));
-}
-
 int
 parks_list(struct request *rq, struct response *rs)
 {
 	bool bad = false;
 	const char *q = query_get(rq, "q", &bad), *state = query_get(rq, "state", &bad);
 	const char *near = query_get(rq, "near", &bad), *sort_name = query_get(rq, "sort", &bad);
-	const char *limit_s = query_get(rq, "limit", &bad), *cursor_s = query_get(rq, "cursor", &bad);
 	if (bad)
 		return resp_error(rq, rs, 400, "invalid_field", NULL, "The query string has a bad %-escape.");
 
@@ -219,12 +184,12 @@ parks_list(struct request *rq, struct response *rs)
 	if (strcmp(sort->name, "distance") == 0 && near == NULL)
 		return bad_param(rq, rs, "sort", "sort=distance needs near=latitude,longitude.");
 
-	int64_t limit = 20;
-	if (limit_s != NULL && ((limit = parse_id(limit_s, strlen(limit_s))) < 1 || limit > 50))
-		return bad_param(rq, rs, "limit", "limit must be a whole number from 1 to 50.");
-
-	struct cursor cur = { 0 };
-	if (cursor_s != NULL && !parse_cursor(rq->a, cursor_s, sort, &cur))
+	struct page pg;
+	double key_num = 0;
+	int st_page = page_read(rq, rs, sort->name, &pg);
+	if (st_page != 0)
+		return st_page;
+	if (pg.key != NULL && !sort->text_key && !parse_double(pg.key, strlen(pg.key), -1e300, 1e300, &key_num))
 		return resp_error(rq, rs, 400, "invalid_cursor", "cursor",
 				  "That page cursor is not valid for this list; start again from the first page.");
 
@@ -239,41 +204,42 @@ parks_list(struct request *rq, struct response *rs)
 		sqlite3_bind_double(st, 4, lat);
 		sqlite3_bind_double(st, 5, lon);
 	}
-	if (cur.id != 0) {
+	if (pg.key != NULL) {
 		if (sort->text_key)
-			sqlite3_bind_text(st, 6, cur.text, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 6, pg.key, -1, SQLITE_STATIC);
 		else
-			sqlite3_bind_double(st, 6, cur.num);
-		sqlite3_bind_int64(st, 7, cur.id);
+			sqlite3_bind_double(st, 6, key_num);
+		sqlite3_bind_int64(st, 7, pg.id);
 	}
-	sqlite3_bind_int64(st, 8, limit + 1); /* one more tells whether a next page exists */
+	sqlite3_bind_int64(st, 8, pg.limit + 1); /* one more tells whether a next page exists */
 
 	struct jw w;
 	jw_init(&w, rq->a);
 	jw_object(&w);
 	jw_key(&w, "items");
 	jw_array(&w);
-	const char *next = NULL, *last_text = NULL;
-	double last_num = 0;
+	const char *next = NULL, *last_key = NULL;
 	int64_t last_id = 0;
 	int rc, n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == limit) { /* a row beyond the page: the next page starts after the last row sent */
-			next = make_cursor(rq->a, sort, last_text, last_num, last_id);
+		if (n == pg.limit) { /* a row beyond the page: the next page starts after the last row sent */
+			next = page_cursor(rq->a, sort->name, last_key, last_id);
 			break;
 		}
-		summary_write(&w, st, false);
+		parks_summary_write(&w, st, -1);
 		if (near != NULL) {
 			jw_key(&w, "distance_km");
-			jw_fixed(&w, sqlite3_column_double(st, 6), 1);
+			jw_fixed(&w, sqlite3_column_double(st, 9), 1);
 		}
 		jw_end(&w);
 		last_id = sqlite3_column_int64(st, 0);
-		if (sort->text_key)
-			last_text = db_text(rq->a, st, 7);
-		else
-			last_num = sqlite3_column_double(st, 7);
 		n++;
+		if (n < pg.limit)
+			continue;
+		if (sort->text_key) /* the key of the page's last row, for the cursor */
+			last_key = db_text(rq->a, st, 10);
+		else
+			last_key = arena_printf(rq->a, "%.17g", sqlite3_column_double(st, 10));
 	}
 	db_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -315,14 +281,14 @@ parks_get(struct request *rq, struct response *rs)
 	}
 	struct jw w;
 	jw_init(&w, rq->a);
-	summary_write(&w, st, true);
-	jw_kstring(&w, "description", (const char *)sqlite3_column_text(st, 6));
-	jw_kint(&w, "established", sqlite3_column_int64(st, 7));
+	parks_summary_write(&w, st, 13);
+	jw_kstring(&w, "description", (const char *)sqlite3_column_text(st, 9));
+	jw_kint(&w, "established", sqlite3_column_int64(st, 10));
 	jw_key(&w, "area_km2");
-	jw_fixed(&w, sqlite3_column_double(st, 8), 1);
+	jw_fixed(&w, sqlite3_column_double(st, 11), 1);
 	jw_knull(&w, "channel_id"); /* park boards arrive with the channels migration */
 	jw_key(&w, "traits");
-	jw_raw(&w, (const char *)sqlite3_column_text(st, 9)); /* valid JSON: CHECK (json_valid) */
+	jw_raw(&w, (const char *)sqlite3_column_text(st, 12)); /* valid JSON: CHECK (json_valid) */
 	jw_end(&w);
 	db_done(st);
 	return resp_json(rs, 200, &w);

@@ -2,9 +2,26 @@
 #ifndef FROSTBYTE_PARKS_H
 #define FROSTBYTE_PARKS_H
 
+#include <sqlite3.h>
+
 #include "http.h"
+#include "json.h"
 
 int parks_list(struct request *rq, struct response *rs);
 int parks_get(struct request *rq, struct response *rs);
+
+/* The score sort=rating orders by, over park_stats columns n and total: the Bayesian average
+ * (C*m + sum)/(C + n) with C = 10 and m the site-wide mean, so one 5-star rating does not outrank
+ * 200 ratings at 4.6. A park nobody rated scores m. */
+#define PARKS_BAYES_SQL                                                                         \
+	"((10.0 * (SELECT coalesce(CAST(sum(total) AS REAL) / nullif(sum(n), 0), 0) FROM park_stats)" \
+	" + total) / (10.0 + n))"
+
+/* Shared with the analytics. A park summary from columns 0-8 (id, slug, name, states, latitude,
+ * longitude, n, total, reviews of park_stats); dist_col >= 0 adds the star distribution from the
+ * five columns s1..s5 starting there. The object is left open for the caller to add to and end. */
+void parks_summary_write(struct jw *w, sqlite3_stmt *st, int dist_col);
+/* {"average","count"[,"distribution"]} from columns n, total at col (and s1..s5 at dist_col). */
+void parks_rating_write(struct jw *w, sqlite3_stmt *st, int col, int dist_col);
 
 #endif

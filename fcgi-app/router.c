@@ -5,9 +5,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "analytics.h"
 #include "auth.h"
 #include "health.h"
 #include "parks.h"
+#include "ratings.h"
+#include "reports.h"
+#include "reviews.h"
 #include "users.h"
 
 static const struct route routes[] = {
@@ -17,11 +21,30 @@ static const struct route routes[] = {
 	{ M_GET,    "/api/users/me",     users_me_get,      R_AUTH },
 	{ M_PATCH,  "/api/users/me",     users_me_patch,    R_AUTH | R_JSON },
 	{ M_DELETE, "/api/users/me",     users_me_delete,   R_AUTH | R_JSON },
+	{ M_GET,    "/api/users/me/reviews", reviews_mine,  R_AUTH },
 	{ M_POST,   "/api/session",      session_create,    R_JSON },
 	{ M_DELETE, "/api/session",      session_delete,    R_AUTH },
 
 	{ M_GET,    "/api/parks",        parks_list,        0 },
 	{ M_GET,    "/api/parks/:park",  parks_get,         0 },
+
+	{ M_PUT,    "/api/parks/:id/rating",     ratings_put,      R_AUTH | R_JSON },
+	{ M_GET,    "/api/parks/:id/rating",     ratings_get,      R_AUTH },
+	{ M_DELETE, "/api/parks/:id/rating",     ratings_delete,   R_AUTH },
+
+	{ M_GET,    "/api/parks/:id/reviews",    reviews_list,     0 },
+	{ M_POST,   "/api/parks/:id/reviews",    reviews_create,   R_AUTH | R_JSON },
+	{ M_GET,    "/api/reviews/:id",          reviews_get,      R_AUTH_OPT },
+	{ M_PATCH,  "/api/reviews/:id",          reviews_patch,    R_AUTH | R_JSON },
+	{ M_DELETE, "/api/reviews/:id",          reviews_delete,   R_AUTH },
+	{ M_PUT,    "/api/reviews/:id/helpful",  helpful_put,      R_AUTH },
+	{ M_DELETE, "/api/reviews/:id/helpful",  helpful_delete,   R_AUTH },
+	{ M_POST,   "/api/reviews/:id/reports",  reports_create,   R_AUTH | R_JSON },
+	{ M_GET,    "/api/admin/reports",        reports_queue,    R_AUTH },
+	{ M_PATCH,  "/api/admin/reviews/:id",    reports_moderate, R_AUTH | R_JSON },
+
+	{ M_GET,    "/api/analytics/parks/:id",  analytics_park,    0 },
+	{ M_GET,    "/api/analytics/summary",    analytics_summary, 0 },
 };
 
 int64_t

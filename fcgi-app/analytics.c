@@ -1,0 +1,222 @@
+/* analytics.c: a park's figures over time and the site's summary. Everything is read from the
+ * same rows and park_stats the pages show, in one read transaction, so the figures agree. */
+#include "analytics.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "json.h"
+#include "parks.h"
+#include "util.h"
+
+#define MONTHS 24
+#define DAYS   30
+#define TOP    10
+
+static const char SQL_PARK_STATS[] =
+	"SELECT n, total, reviews, s1, s2, s3, s4, s5 FROM park_stats WHERE park_id = ?1";
+static const char SQL_BY_MONTH[] =
+	"SELECT substr(review_created_at, 1, 7), count(*), avg(stars) FROM ratings"
+	" WHERE park_id = ?1 AND title IS NOT NULL AND hidden = 0 AND review_created_at >= ?2"
+	" GROUP BY 1";
+static const char SQL_CAMPERS[] =
+	"SELECT camper_type, count(*) FROM ratings"
+	" WHERE park_id = ?1 AND title IS NOT NULL AND hidden = 0 AND camper_type IS NOT NULL"
+	" GROUP BY 1";
+static const char SQL_TOTALS[] =
+	"SELECT (SELECT count(*) FROM parks), (SELECT count(*) FROM users),"
+	"       sum(reviews), sum(n), sum(total) FROM park_stats";
+#define SUMMARY_SQL(extra, where, order)                                                     \
+	"SELECT p.id, slug, name, states, latitude, longitude, n, total, reviews" extra          \
+	"  FROM parks p JOIN park_stats s ON s.park_id = p.id WHERE " where " ORDER BY " order   \
+	" LIMIT 10"
+static const char SQL_TOP_RATED[] =
+	SUMMARY_SQL(", " PARKS_BAYES_SQL " AS score", "n > 0", "score DESC, p.id");
+static const char SQL_MOST_REVIEWED[] =
+	SUMMARY_SQL("", "reviews > 0", "reviews DESC, n DESC, p.id");
+static const char SQL_DAY_REVIEWS[] =
+	"SELECT substr(review_created_at, 1, 10), count(*) FROM ratings"
+	" WHERE title IS NOT NULL AND review_created_at >= ?1 AND hidden = 0 GROUP BY 1";
+static const char SQL_DAY_RATINGS[] =
+	"SELECT substr(rated_at, 1, 10), count(*) FROM ratings"
+	" WHERE rated_at >= ?1 AND hidden = 0 GROUP BY 1";
+
+static const char *const camper_types[] = { "tent", "rv", "van", "cabin", "backpacking", "day_use" };
+
+/* Counts (and averages) per label from a GROUP BY statement, into slots by label. */
+struct slot {
+	char label[16];
+	int64_t count;
+	double average;
+};
+
+static int
+fill_slots(sqlite3_stmt *st, struct slot *slots, int n)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *label = (const char *)sqlite3_column_text(st, 0);
+		for (int i = 0; label != NULL && i < n; i++) {
+			if (strcmp(label, slots[i].label) == 0) {
+				slots[i].count = sqlite3_column_int64(st, 1);
+				if (sqlite3_column_count(st) > 2)
+					slots[i].average = sqlite3_column_double(st, 2);
+			}
+		}
+	}
+	db_done(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int
+analytics_park(struct request *rq, struct response *rs)
+{
+	int64_t park_id = rq->ids[0];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	struct slot months[MONTHS] = { 0 };
+	for (int i = 0; i < MONTHS; i++) { /* oldest first, ending with this month */
+		unsigned m = (unsigned)(tm.tm_year * 12 + tm.tm_mon - (MONTHS - 1 - i));
+		snprintf(months[i].label, sizeof(months[i].label), "%04u-%02u", 1900 + m / 12, m % 12 + 1);
+	}
+	struct slot campers[6] = { 0 };
+	for (int i = 0; i < 6; i++)
+		snprintf(campers[i].label, sizeof(campers[i].label), "%s", camper_types[i]);
+
+	int rc = db_snapshot_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	sqlite3_stmt *st = db_stmt(SQL_PARK_STATS);
+	sqlite3_bind_int64(st, 1, park_id);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_done(st);
+		db_snapshot_end();
+		if (rc == SQLITE_DONE)
+			return resp_error(rq, rs, 404, "not_found", NULL, "There is no such park.");
+		return db_fail(rq, rs, rc);
+	}
+	struct jw w;
+	jw_init(&w, rq->a);
+	jw_object(&w);
+	jw_kint(&w, "park_id", park_id);
+	jw_key(&w, "rating");
+	parks_rating_write(&w, st, 0, 3);
+	jw_kint(&w, "review_count", sqlite3_column_int64(st, 2));
+	db_done(st);
+
+	sqlite3_stmt *bm = db_stmt(SQL_BY_MONTH);
+	sqlite3_bind_int64(bm, 1, park_id);
+	sqlite3_bind_text(bm, 2, months[0].label, -1, SQLITE_STATIC);
+	sqlite3_stmt *ct = db_stmt(SQL_CAMPERS);
+	sqlite3_bind_int64(ct, 1, park_id);
+	if ((rc = fill_slots(bm, months, MONTHS)) != SQLITE_OK || (rc = fill_slots(ct, campers, 6)) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	db_snapshot_end();
+
+	jw_key(&w, "reviews_by_month");
+	jw_array(&w);
+	for (int i = 0; i < MONTHS; i++) {
+		jw_object(&w);
+		jw_kstring(&w, "month", months[i].label);
+		jw_kint(&w, "count", months[i].count);
+		jw_key(&w, "average");
+		if (months[i].count > 0)
+			jw_double(&w, months[i].average);
+		else
+			jw_null(&w);
+		jw_end(&w);
+	}
+	jw_end(&w);
+	jw_key(&w, "camper_types");
+	jw_object(&w);
+	for (int i = 0; i < 6; i++)
+		jw_kint(&w, campers[i].label, campers[i].count);
+	jw_end(&w);
+	jw_end(&w);
+	return resp_json(rs, 200, &w);
+}
+
+/* A list of park summaries, with "score" from the column after the summary's when scored. */
+static int
+park_list(struct jw *w, const char *sql, bool scored)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+	jw_array(w);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		parks_summary_write(w, st, -1);
+		if (scored) {
+			jw_key(w, "score");
+			jw_double(w, sqlite3_column_double(st, 9));
+		}
+		jw_end(w);
+	}
+	jw_end(w);
+	db_done(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int
+analytics_summary(struct request *rq, struct response *rs)
+{
+	time_t now = time(NULL);
+	struct slot days[DAYS] = { 0 }, rdays[DAYS] = { 0 };
+	for (int i = 0; i < DAYS; i++) { /* oldest first, ending today */
+		time_t t = now - (time_t)(DAYS - 1 - i) * 86400;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(days[i].label, sizeof(days[i].label), "%Y-%m-%d", &tm);
+		memcpy(rdays[i].label, days[i].label, sizeof(days[i].label));
+	}
+
+	int rc = db_snapshot_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	sqlite3_stmt *st = db_stmt(SQL_TOTALS);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_done(st);
+		return db_fail(rq, rs, rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+	}
+	struct jw w;
+	jw_init(&w, rq->a);
+	jw_object(&w);
+	jw_kint(&w, "parks", sqlite3_column_int64(st, 0));
+	jw_kint(&w, "users", sqlite3_column_int64(st, 1));
+	jw_kint(&w, "reviews", sqlite3_column_int64(st, 2));
+	int64_t n = sqlite3_column_int64(st, 3), total = sqlite3_column_int64(st, 4);
+	jw_kint(&w, "ratings", n);
+	jw_key(&w, "average_rating");
+	if (n > 0)
+		jw_double(&w, (double)total / (double)n);
+	else
+		jw_null(&w);
+	db_done(st);
+
+	sqlite3_stmt *dr = db_stmt(SQL_DAY_REVIEWS), *dg = db_stmt(SQL_DAY_RATINGS);
+	sqlite3_bind_text(dr, 1, days[0].label, -1, SQLITE_STATIC);
+	sqlite3_bind_text(dg, 1, days[0].label, -1, SQLITE_STATIC);
+	jw_key(&w, "top_rated");
+	if ((rc = park_list(&w, SQL_TOP_RATED, true)) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	jw_key(&w, "most_reviewed");
+	if ((rc = park_list(&w, SQL_MOST_REVIEWED, false)) != SQLITE_OK ||
+	    (rc = fill_slots(dr, rdays, DAYS)) != SQLITE_OK || (rc = fill_slots(dg, days, DAYS)) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	db_snapshot_end();
+
+	jw_key(&w, "activity");
+	jw_array(&w);
+	for (int i = 0; i < DAYS; i++) {
+		jw_object(&w);
+		jw_kstring(&w, "day", days[i].label);
+		jw_kint(&w, "reviews", rdays[i].count);
+		jw_kint(&w, "ratings", days[i].count);
+		jw_end(&w);
+	}
+	jw_end(&w);
+	jw_end(&w);
+	return resp_json(rs, 200, &w);
+}

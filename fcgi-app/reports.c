@@ -1,0 +1,177 @@
+/* reports.c: a reader reports a review; an admin works through the open reports oldest first and
+ * hides or unhides reviews. Every moderation decision is written to moderation_log and closes the
+ * review's open reports. */
+#include "reports.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "db.h"
+#include "json.h"
+#include "page.h"
+#include "reviews.h"
+#include "util.h"
+
+static const char SQL_REPORT[] =
+	"INSERT INTO reports (review_id, user_id, reason, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+	" RETURNING id";
+static const char SQL_QUEUE[] =
+	"SELECT " REVIEW_COLUMNS ", p.id, p.reason, p.note, p.created_at, ru.id, ru.username"
+	"  FROM reports p JOIN users ru ON ru.id = p.user_id JOIN ratings r ON r.id = p.review_id"
+	"  JOIN users u ON u.id = r.user_id"
+	" WHERE p.resolved_at IS NULL AND p.id > ?1 ORDER BY p.id LIMIT ?2";
+static const char SQL_HIDE[] =
+	"UPDATE ratings SET hidden = ?2 WHERE id = ?1";
+static const char SQL_RESOLVE[] =
+	"UPDATE reports SET resolved_at = ?2 WHERE review_id = ?1 AND resolved_at IS NULL";
+static const char SQL_LOG[] =
+	"INSERT INTO moderation_log (review_id, admin_id, action, reason, created_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5)";
+
+static const char *const reasons[] = { "spam", "offensive", "off_topic", "other", NULL };
+
+int
+reports_create(struct request *rq, struct response *rs)
+{
+	static const char *const fields[] = { "reason", "note", NULL };
+	const char *reason, *note;
+	int st;
+	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
+	    (st = json_str(rq, rs, "reason", 1, 16, true, &reason)) != 0 ||
+	    (st = json_text(rq, rs, "note", 500, false, true, &note)) != 0)
+		return st;
+	bool known = false;
+	for (int i = 0; reasons[i]; i++)
+		known = known || strcmp(reason, reasons[i]) == 0;
+	if (!known)
+		return resp_error(rq, rs, 400, "invalid_field", "reason",
+				  "reason must be spam, offensive, off_topic or other.");
+
+	const char *now = iso_time(rq->a, time(NULL));
+	struct review_ref ref;
+	int rc = db_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	if ((st = reviews_find(rq, rs, rq->ids[0], &ref)) != 0)
+		return st;
+	if (ref.author_id == rq->user->id) {
+		db_rollback();
+		return resp_error(rq, rs, 403, "own_review", NULL, "You cannot report your own review.");
+	}
+	sqlite3_stmt *s = db_stmt(SQL_REPORT);
+	sqlite3_bind_int64(s, 1, ref.id);
+	sqlite3_bind_int64(s, 2, rq->user->id);
+	sqlite3_bind_text(s, 3, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, now, -1, SQLITE_STATIC);
+	int64_t id = 0;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		rc = sqlite3_step(s);
+	}
+	db_done(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		db_rollback();
+		return resp_error(rq, rs, 409, "already_reported", NULL,
+				  "You have already reported this review; moderators will look at it.");
+	}
+	if (rc != SQLITE_DONE || (rc = db_commit()) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+
+	struct jw w;
+	jw_init(&w, rq->a);
+	jw_object(&w);
+	jw_kint(&w, "id", id);
+	jw_kint(&w, "review_id", ref.id);
+	jw_kstring(&w, "reason", reason);
+	jw_kstring(&w, "note", note);
+	jw_kstring(&w, "created_at", now);
+	jw_end(&w);
+	return resp_json(rs, 201, &w);
+}
+
+static int
+admins_only(struct request *rq, struct response *rs)
+{
+	return auth_is_admin(rq) ? 0 : resp_error(rq, rs, 403, "forbidden", NULL, "Only moderators can do this.");
+}
+
+int
+reports_queue(struct request *rq, struct response *rs)
+{
+	struct page pg;
+	int st;
+	if ((st = admins_only(rq, rs)) != 0 || (st = page_read(rq, rs, "reports", &pg)) != 0)
+		return st;
+	sqlite3_stmt *s = db_stmt(SQL_QUEUE);
+	sqlite3_bind_int64(s, 1, pg.id);
+	sqlite3_bind_int64(s, 2, pg.limit + 1);
+	struct jw w;
+	jw_init(&w, rq->a);
+	jw_object(&w);
+	jw_key(&w, "items");
+	jw_array(&w);
+	const int c = REVIEW_COLUMNS_N;
+	const char *next = NULL;
+	int64_t last = 0;
+	int rc, n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n++ == pg.limit) {
+			next = page_cursor(rq->a, "reports", "0", last);
+			break;
+		}
+		last = sqlite3_column_int64(s, c);
+		jw_object(&w);
+		jw_kint(&w, "id", last);
+		jw_kstring(&w, "reason", (const char *)sqlite3_column_text(s, c + 1));
+		jw_kstring(&w, "note", (const char *)sqlite3_column_text(s, c + 2));
+		jw_kstring(&w, "created_at", (const char *)sqlite3_column_text(s, c + 3));
+		jw_key(&w, "reporter");
+		jw_object(&w);
+		jw_kint(&w, "id", sqlite3_column_int64(s, c + 4));
+		jw_kstring(&w, "username", (const char *)sqlite3_column_text(s, c + 5));
+		jw_end(&w);
+		jw_key(&w, "review");
+		reviews_write(&w, s, 0, 2);
+		jw_end(&w);
+	}
+	db_done(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(rq, rs, rc);
+	jw_end(&w);
+	jw_kstring(&w, "next_cursor", next);
+	jw_end(&w);
+	return resp_json(rs, 200, &w);
+}
+
+int
+reports_moderate(struct request *rq, struct response *rs)
+{
+	static const char *const fields[] = { "hidden", "reason", NULL };
+	const char *reason;
+	bool hidden;
+	int st;
+	if ((st = admins_only(rq, rs)) != 0 || (st = json_parse_body(rq, rs, fields)) != 0 ||
+	    (st = json_bool(rq, rs, "hidden", true, &hidden, NULL)) != 0 ||
+	    (st = json_text(rq, rs, "reason", 500, true, true, &reason)) != 0)
+		return st;
+
+	const char *now = iso_time(rq->a, time(NULL));
+	struct review_ref ref;
+	int rc = db_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	if ((st = reviews_find(rq, rs, rq->ids[0], &ref)) != 0)
+		return st;
+	/* Every decision is logged, a "keep it visible" one too: it closes the open reports. */
+	if ((rc = db_exec(SQL_HIDE, "ii", ref.id, (int64_t)hidden)) != SQLITE_OK ||
+	    (rc = db_exec(SQL_RESOLVE, "it", ref.id, now)) != SQLITE_OK ||
+	    (rc = db_exec(SQL_LOG, "iittt", ref.id, rq->user->id, hidden ? "hide" : "unhide", reason,
+			  now)) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+
+	if ((st = reviews_answer(rq, rs, 200, ref.id, 2)) != 200)
+		return st;
+	return (rc = db_commit()) == SQLITE_OK ? 200 : db_fail(rq, rs, rc);
+}

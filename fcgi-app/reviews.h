@@ -1,0 +1,44 @@
+/* reviews.h: reviews of a park, the caller's reviews, and helpful votes. */
+#ifndef FROSTBYTE_REVIEWS_H
+#define FROSTBYTE_REVIEWS_H
+
+#include <sqlite3.h>
+
+#include "http.h"
+#include "json.h"
+
+int reviews_list(struct request *rq, struct response *rs);
+int reviews_create(struct request *rq, struct response *rs);
+int reviews_get(struct request *rq, struct response *rs);
+int reviews_patch(struct request *rq, struct response *rs);
+int reviews_delete(struct request *rq, struct response *rs);
+int reviews_mine(struct request *rq, struct response *rs);
+int helpful_put(struct request *rq, struct response *rs);
+int helpful_delete(struct request *rq, struct response *rs);
+
+/* The columns reviews_write reads, for "SELECT " REVIEW_COLUMNS REVIEW_FROM " WHERE ...". */
+#define REVIEW_COLUMNS                                                                      \
+	"r.id, r.park_id, u.id, u.username, u.display_name, r.stars, r.title, r.body,"      \
+	" r.visited_on, r.camper_type, r.helpful_count, r.review_created_at,"               \
+	" r.review_updated_at, r.hidden"
+#define REVIEW_COLUMNS_N 14
+#define REVIEW_FROM " FROM ratings r JOIN users u ON u.id = r.user_id"
+
+/* A review object from REVIEW_COLUMNS starting at column col. "hidden" is added only for those
+ * allowed to see hidden reviews (the author, admins): always when show_hidden is 2, when true
+ * if it is 1. */
+void reviews_write(struct jw *w, sqlite3_stmt *st, int col, int show_hidden);
+
+/* Answers with review id, read inside the caller's transaction (show_hidden as above). */
+int reviews_answer(struct request *rq, struct response *rs, int status, int64_t id, int show_hidden);
+
+/* Looks a review up inside the caller's transaction. Answers 404 (rolling back) when there is
+ * none, or when it is hidden and the caller is neither its author nor an admin. */
+struct review_ref {
+	int64_t id, author_id, park_id, stars;
+	bool hidden;
+	const char *rated_at, *updated_at;
+};
+int reviews_find(struct request *rq, struct response *rs, int64_t id, struct review_ref *out);
+
+#endif
