@@ -153,6 +153,12 @@ db_stmt(const char *sql)
 	return st;
 }
 
+const char *
+db_stmt_sql(int i)
+{
+	return i < nstmts ? stmts[i].sql : NULL;
+}
+
 int
 db_exec(const char *sql, const char *types, ...)
 {

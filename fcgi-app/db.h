@@ -28,6 +28,8 @@ void db_close(void);
 /* A prepared statement for a static SQL string, prepared once and cached by the string's address.
  * A statement that does not prepare is a programming error: logged, and the worker stops. */
 sqlite3_stmt *db_stmt(const char *sql);
+/* The SQL of the i-th cached statement, NULL past the last: lets tests check every query plan. */
+const char *db_stmt_sql(int i);
 /* Runs a statement that returns no rows: binds the arguments by the letters of `types` (i int64_t,
  * d double, t text or NULL), steps it once and resets it. Returns SQLITE_OK or the error code. */
 int db_exec(const char *sql, const char *types, ...);

@@ -17,10 +17,10 @@ static const char SQL_REPORT[] =
 	"INSERT INTO reports (review_id, user_id, reason, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
 	" RETURNING id";
 static const char SQL_QUEUE[] =
-	"SELECT " REVIEW_COLUMNS ", p.id, p.reason, p.note, p.created_at, ru.id, ru.username"
-	"  FROM reports p JOIN users ru ON ru.id = p.user_id JOIN ratings r ON r.id = p.review_id"
+	"SELECT " REVIEW_COLUMNS ", rp.id, rp.reason, rp.note, rp.created_at, ru.id, ru.username"
+	"  FROM reports rp JOIN users ru ON ru.id = rp.user_id JOIN ratings r ON r.id = rp.review_id"
 	"  JOIN users u ON u.id = r.user_id"
-	" WHERE p.resolved_at IS NULL AND p.id > ?1 ORDER BY p.id LIMIT ?2";
+	" WHERE rp.resolved_at IS NULL AND rp.id > ?1 ORDER BY rp.id LIMIT ?2";
 static const char SQL_HIDE[] =
 	"UPDATE ratings SET hidden = ?2 WHERE id = ?1";
 static const char SQL_RESOLVE[] =

@@ -71,6 +71,7 @@ CREATE TABLE reports (
 );
 CREATE UNIQUE INDEX reports_open_once ON reports(review_id, user_id) WHERE resolved_at IS NULL;
 CREATE INDEX reports_open ON reports(id) WHERE resolved_at IS NULL;
+CREATE INDEX reports_review ON reports(review_id);   -- the foreign key: deleting a review finds its reports
 CREATE INDEX reports_user ON reports(user_id);
 
 -- Every moderation change. review_id is kept after the review is gone (no foreign key); the

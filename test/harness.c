@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -199,4 +200,36 @@ signup(const char *username, const char *password)
 	char *out = ring[next++ % 32];
 	snprintf(out, sizeof(ring[0]), "Bearer %s", t->valuestring);
 	return out;
+}
+
+void
+no_full_scans(const char *const names[])
+{
+	int checked = 0;
+	char bad[4096] = "";
+	for (int i = 0; db_stmt_sql(i) != NULL; i++) {
+		sqlite3_stmt *st;
+		char *sql = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", db_stmt_sql(i));
+		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+			sqlite3_free(sql);
+			continue;
+		}
+		sqlite3_free(sql);
+		checked++;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *d = (const char *)sqlite3_column_text(st, 3);
+			if (d == NULL || strncmp(d, "SCAN ", 5) != 0)
+				continue;
+			size_t n = strcspn(d + 5, " ");
+			for (int k = 0; names[k]; k++)
+				if (strlen(names[k]) == n && strncmp(d + 5, names[k], n) == 0)
+					snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), "#   %s\n#     in %.100s\n",
+						 d, db_stmt_sql(i));
+		}
+		sqlite3_finalize(st);
+	}
+	ok(checked > 0 && bad[0] == '\0', "EXPLAIN QUERY PLAN of the %d statements these requests ran: "
+	   "no full scan of the tables named", checked);
+	if (bad[0])
+		printf("%s", bad);
 }

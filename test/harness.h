@@ -33,4 +33,8 @@ cJSON *jget(cJSON *o, const char *path);
 /* Signs up a user and returns its bearer header value ("Bearer ...") in static storage per call. */
 const char *signup(const char *username, const char *password);
 
+/* One TAP line: no statement prepared so far (every query the requests made) fully scans any of
+ * the named tables or aliases (NULL-ended), by EXPLAIN QUERY PLAN. */
+void no_full_scans(const char *const names[]);
+
 #endif

@@ -468,6 +468,9 @@ main(void)
 	is_int(count_rows("SELECT sum(helpful_count) FROM ratings") ,
 	       count_rows("SELECT count(*) FROM helpful_votes"), "helpful counts equal the votes");
 
+	static const char *const big[] = { "ratings", "r", "helpful_votes", "reports", "rp", "moderation_log", NULL };
+	no_full_scans(big);
+
 	harness_teardown();
 	return tap_done();
 }

@@ -1,0 +1,283 @@
+/* test_figures.c: after a scripted sequence of ratings, reviews, edits, deletes and hides, every
+ * figure the API shows (park page, park list, sort=rating, analytics) equals the figure computed
+ * here, independently, from a model of what was done. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "harness.h"
+
+#define PASSWORD "correct horse battery"
+#define USERS 6
+#define PARKS 4          /* parks 11..14 */
+#define FIRST_PARK 11
+#define STEPS 400
+
+static const char *const campers[] = { "tent", "rv", "van", "cabin", "backpacking", "day_use" };
+
+static struct cell {
+	bool rated, reviewed, hidden;
+	int stars, camper, review_id;
+} model[USERS][PARKS];
+
+static const char *tokens[USERS + 1]; /* the last is the admin */
+
+static const char *
+fmt(const char *f, ...)
+{
+	static char ring[8][1024];
+	static int next;
+	char *out = ring[next++ % 8];
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(out, sizeof(ring[0]), f, ap);
+	va_end(ap);
+	return out;
+}
+
+static unsigned rng = 12345;
+static int
+roll(int n)
+{
+	rng = rng * 1103515245u + 12345u;
+	return (int)((rng >> 16) % (unsigned)n);
+}
+
+static int failures; /* calls that did not answer as the model expects */
+
+static void
+expect(struct reply r, int status, const char *what)
+{
+	if (r.status != status) {
+		failures++;
+		printf("# step %s: status %d, expected %d: %s\n", what, r.status, status, r.body ? r.body : "");
+	}
+}
+
+static void
+step(void)
+{
+	int u = roll(USERS), p = roll(PARKS), park = FIRST_PARK + p, stars = roll(5) + 1;
+	struct cell *c = &model[u][p];
+	const char *t = tokens[u];
+	switch (roll(7)) {
+	case 0: case 1: /* rate */
+		expect(call("PUT", fmt("/api/parks/%d/rating", park), fmt("{\"stars\":%d}", stars),
+			    "Authorization", t, NULL), c->rated ? 200 : 201, "rate");
+		c->rated = true;
+		c->stars = stars;
+		break;
+	case 2: case 3: { /* review */
+		int camper = roll(6);
+		struct reply r = call("POST", fmt("/api/parks/%d/reviews", park),
+				      fmt("{\"stars\":%d,\"title\":\"T\",\"body\":\"B\",\"camper_type\":\"%s\"}",
+					  stars, campers[camper]), "Authorization", t, NULL);
+		expect(r, c->reviewed ? 409 : 201, "review");
+		if (!c->reviewed) {
+			c->rated = c->reviewed = true;
+			c->hidden = false;
+			c->stars = stars;
+			c->camper = camper;
+			c->review_id = jget(r.json, "id") ? jget(r.json, "id")->valueint : 0;
+		}
+		break;
+	}
+	case 4: /* edit the review's stars */
+		if (c->reviewed) {
+			expect(call("PATCH", fmt("/api/reviews/%d", c->review_id), fmt("{\"stars\":%d}", stars),
+				    "Authorization", t, NULL), 200, "edit");
+			c->stars = stars;
+		}
+		break;
+	case 5: /* delete the review, or the rating when there is no review */
+		if (c->reviewed) {
+			expect(call("DELETE", fmt("/api/reviews/%d", c->review_id), NULL, "Authorization", t, NULL),
+			       204, "delete review");
+			c->reviewed = c->hidden = false;
+		} else {
+			expect(call("DELETE", fmt("/api/parks/%d/rating", park), NULL, "Authorization", t, NULL),
+			       c->rated ? 204 : 404, "delete rating");
+			c->rated = false;
+		}
+		break;
+	case 6: /* a moderator hides or unhides */
+		if (c->reviewed) {
+			bool hide = roll(2) == 0;
+			expect(call("PATCH", fmt("/api/admin/reviews/%d", c->review_id),
+				    fmt("{\"hidden\":%s,\"reason\":\"test\"}", hide ? "true" : "false"),
+				    "Authorization", tokens[USERS], NULL), 200, "moderate");
+			c->hidden = hide;
+		}
+		break;
+	}
+}
+
+struct figures {
+	int n, total, dist[6], reviews, campers[6];
+};
+
+static struct figures
+expected(int p)
+{
+	struct figures f = { 0 };
+	for (int u = 0; u < USERS; u++) {
+		const struct cell *c = &model[u][p];
+		if (!c->rated || c->hidden)
+			continue;
+		f.n++;
+		f.total += c->stars;
+		f.dist[c->stars]++;
+		if (c->reviewed) {
+			f.reviews++;
+			f.campers[c->camper]++;
+		}
+	}
+	return f;
+}
+
+static bool
+same_double(cJSON *v, double want)
+{
+	return cJSON_IsNumber(v) && fabs(v->valuedouble - want) < 1e-9;
+}
+
+static bool
+average_is(cJSON *v, const struct figures *f)
+{
+	return f->n == 0 ? cJSON_IsNull(v) : same_double(v, (double)f->total / f->n);
+}
+
+static int
+num(cJSON *j, const char *path)
+{
+	cJSON *v = jget(j, path);
+	return cJSON_IsNumber(v) ? v->valueint : -1;
+}
+
+static void
+check_all(const char *when_)
+{
+	char when[64];
+	snprintf(when, sizeof(when), "%s", when_); /* fmt's ring is reused below */
+	int all_n = 0, all_total = 0, all_reviews = 0;
+	for (int p = 0; p < PARKS; p++) {
+		struct figures f = expected(p);
+		all_n += f.n, all_total += f.total, all_reviews += f.reviews;
+		int park = FIRST_PARK + p;
+
+		struct reply r = call("GET", fmt("/api/parks/%d", park), NULL, NULL);
+		bool dist_ok = true;
+		for (int s = 1; s <= 5; s++)
+			dist_ok &= num(r.json, fmt("rating.distribution.%d", s)) == f.dist[s];
+		ok(r.status == 200 && num(r.json, "rating.count") == f.n && average_is(jget(r.json, "rating.average"), &f) &&
+		   dist_ok && num(r.json, "review_count") == f.reviews,
+		   "%s: park %d page: count %d, average, distribution and %d reviews", when, park, f.n, f.reviews);
+
+		r = call("GET", fmt("/api/analytics/parks/%d", park), NULL, NULL);
+		cJSON *months = jget(r.json, "reviews_by_month");
+		cJSON *this_month = cJSON_GetArrayItem(months, cJSON_GetArraySize(months) - 1);
+		int review_stars = 0;
+		for (int u = 0; u < USERS; u++)
+			if (model[u][p].reviewed && !model[u][p].hidden)
+				review_stars += model[u][p].stars;
+		bool campers_ok = true;
+		for (int k = 0; k < 6; k++)
+			campers_ok &= num(r.json, fmt("camper_types.%s", campers[k])) == f.campers[k];
+		ok(r.status == 200 && num(r.json, "rating.count") == f.n && average_is(jget(r.json, "rating.average"), &f) &&
+		   num(r.json, "review_count") == f.reviews && cJSON_GetArraySize(months) == 24 &&
+		   num(this_month, "count") == f.reviews &&
+		   (f.reviews == 0 ? cJSON_IsNull(jget(this_month, "average"))
+				   : same_double(jget(this_month, "average"), (double)review_stars / f.reviews)) &&
+		   campers_ok,
+		   "%s: park %d analytics: rating, reviews this month with their average, camper types", when, park);
+	}
+
+	struct reply r = call("GET", "/api/analytics/summary", NULL, NULL);
+	cJSON *act = jget(r.json, "activity");
+	cJSON *today = cJSON_GetArrayItem(act, cJSON_GetArraySize(act) - 1);
+	ok(r.status == 200 && num(r.json, "ratings") == all_n && num(r.json, "reviews") == all_reviews &&
+	   num(r.json, "parks") == 63 && num(r.json, "users") == USERS + 1 &&
+	   (all_n == 0 ? cJSON_IsNull(jget(r.json, "average_rating"))
+		       : same_double(jget(r.json, "average_rating"), (double)all_total / all_n)) &&
+	   cJSON_GetArraySize(act) == 30 && num(today, "reviews") == all_reviews && num(today, "ratings") == all_n,
+	   "%s: summary: %d ratings, %d reviews, site average, today's activity", when, all_n, all_reviews);
+
+	/* sort=rating: the Bayesian score with m = site mean and C = 10, highest first, ties by id. */
+	double m = all_n ? (double)all_total / all_n : 0, score[PARKS];
+	int want_first = -1;
+	for (int p = 0; p < PARKS; p++) {
+		struct figures f = expected(p);
+		score[p] = (10.0 * m + f.total) / (10.0 + f.n);
+		if (f.n > 0 && (want_first < 0 || score[p] > score[want_first] + 1e-12))
+			want_first = p;
+	}
+	/* Unrated parks score exactly m; rated parks above m come before them, the rest after. */
+	int pos[PARKS] = { -1, -1, -1, -1 }, i = 0, pages = 0;
+	char path[256] = "/api/parks?sort=rating&limit=50";
+	cJSON *it, *next;
+	do {
+		r = call("GET", path, NULL, NULL);
+		cJSON_ArrayForEach(it, jget(r.json, "items")) {
+			int id = num(it, "id");
+			if (id >= FIRST_PARK && id < FIRST_PARK + PARKS)
+				pos[id - FIRST_PARK] = i;
+			i++;
+		}
+		next = jget(r.json, "next_cursor");
+		if (cJSON_IsString(next))
+			snprintf(path, sizeof(path), "/api/parks?sort=rating&limit=50&cursor=%s", next->valuestring);
+	} while (cJSON_IsString(next) && ++pages < 5);
+	bool order_ok = i == 63;
+	for (int p = 0; p < PARKS; p++)
+		order_ok &= pos[p] >= 0;
+	for (int p = 0; p < PARKS; p++)
+		for (int q = 0; q < PARKS; q++)
+			if (score[p] > score[q] + 1e-12 && pos[p] > pos[q])
+				order_ok = false;
+	ok(r.status == 200 && order_ok, "%s: sort=rating orders the parks by the Bayesian score", when);
+	if (want_first >= 0) {
+		r = call("GET", "/api/analytics/summary", NULL, NULL);
+		bool top_ok = false;
+		cJSON_ArrayForEach(it, jget(r.json, "top_rated"))
+			if (num(it, "id") == FIRST_PARK + want_first)
+				top_ok = same_double(jget(it, "score"), score[want_first]);
+		ok(top_ok, "%s: top_rated holds the best park with its score", when);
+	}
+}
+
+int
+main(void)
+{
+	harness_setup();
+	for (int u = 0; u < USERS; u++)
+		tokens[u] = signup(fmt("figure%d", u), PASSWORD);
+	tokens[USERS] = signup("moderator", PASSWORD);
+	sqlite3_exec(db, "UPDATE users SET role = 'admin' WHERE username = 'moderator'", NULL, NULL, NULL);
+
+	check_all("before anything");
+	for (int i = 1; i <= STEPS; i++) {
+		step();
+		if (i % 100 == 0)
+			check_all(fmt("after %d steps", i));
+	}
+	is_int(failures, 0, "every step answered as the model expects");
+
+	/* The kept figures equal a recount from the rows. */
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db,
+		"SELECT count(*) FROM park_stats s WHERE n <> (SELECT count(*) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0)"
+		" OR total <> (SELECT coalesce(sum(stars), 0) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0)"
+		" OR reviews <> (SELECT count(*) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0 AND title IS NOT NULL)",
+		-1, &st, NULL);
+	is_int(sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1, 0,
+	       "park_stats equals a recount of the rows for every park");
+	sqlite3_finalize(st);
+
+	static const char *const big[] = { "ratings", "r", "helpful_votes", "reports", "rp", "moderation_log", NULL };
+	no_full_scans(big);
+
+	harness_teardown();
+	return tap_done();
+}
