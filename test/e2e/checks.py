@@ -3,7 +3,9 @@ checks of the contract's envelope, users and sessions. run.py holds the foundati
 resource's tests live in their own module (e2e_<resource>.py) imported by run.py."""
 
 import calendar
+import os
 import re
+import subprocess
 import secrets
 import time
 
@@ -159,3 +161,16 @@ def need_alice(ctx):
     if ctx.alice is None:
         raise RuntimeError("needs the account created by account_flow, which failed")
     return ctx.alice
+
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def ctl(ctx, *args, stdin="", env_extra=None, binary="frostbyte-ctl"):
+    """Runs a program of the build with the stack's configuration; returns (status, output)."""
+    build = os.environ.get("FROSTBYTE_BUILD_DIR", os.path.join(REPO, "build"))
+    env = dict(os.environ, FROSTBYTE_CONFIG=os.path.join(ctx.stack.data, "frostbyte.conf"))
+    env.update(env_extra or {})
+    p = subprocess.run([os.path.join(build, binary), *args], input=stdin.encode(), env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+    return p.returncode, p.stdout.decode("utf-8", "replace")

@@ -135,6 +135,9 @@ class Client:
     def post(self, path, body=None, **kw):
         return self.request("POST", path, json_body=body, **kw)
 
+    def put(self, path, body=None, **kw):
+        return self.request("PUT", path, json_body=body, **kw)
+
     def patch(self, path, body=None, **kw):
         return self.request("PATCH", path, json_body=body, **kw)
 

@@ -816,17 +816,6 @@ def robustness(ctx):
     ctx.expect(c.get("/api/health"), 200, "robustness: GET /api/health is still 200")
 
 
-def ctl(ctx, *args, stdin="", env_extra=None, binary="frostbyte-ctl"):
-    """Runs a program of the build with the stack's configuration; returns (status, output)."""
-    import subprocess
-    build = os.environ.get("FROSTBYTE_BUILD_DIR", os.path.join(REPO, "build"))
-    env = dict(os.environ, FROSTBYTE_CONFIG=os.path.join(ctx.stack.data, "frostbyte.conf"))
-    env.update(env_extra or {})
-    p = subprocess.run([os.path.join(build, binary), *args], input=stdin.encode(), env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
-    return p.returncode, p.stdout.decode("utf-8", "replace")
-
-
 @test
 def operator_commands(ctx):
     name = "admin_%s" % ctx.run_id
@@ -864,7 +853,7 @@ def operator_commands(ctx):
 
 # --- each resource's tests live in their own module; importing one registers its tests here --------
 
-# (e2e_<resource> imports go here)
+import e2e_reviews  # noqa: E402,F401
 
 
 # --- last: what the whole run must have left behind ----------------------------------------------
