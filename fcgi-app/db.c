@@ -20,6 +20,7 @@ sqlite3 *db;
 static int lock_fd = -1;
 static int lock_wait_ms;
 static bool in_tx, in_snapshot;
+static uint64_t commits;  /* this connection's, for db_change_stamp */
 
 #define STMT_CACHE 128
 static struct { const char *sql; sqlite3_stmt *st; } stmts[STMT_CACHE];
@@ -153,6 +154,18 @@ db_stmt(const char *sql)
 	return st;
 }
 
+uint64_t
+db_change_stamp(void)
+{
+	static const char sql[] = "PRAGMA data_version";
+	sqlite3_stmt *st = db_stmt(sql);
+	uint64_t v = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	db_done(st);
+	if (v == 0)
+		commits++; /* unreadable: a value never seen before, so nothing cached is trusted */
+	return v << 32 ^ commits;
+}
+
 const char *
 db_stmt_sql(int i)
 {
@@ -213,6 +226,7 @@ db_begin(void)
 int
 db_commit(void)
 {
+	commits++;
 	int rc = exec("COMMIT");
 	if (rc != SQLITE_OK && !sqlite3_get_autocommit(db))
 		exec("ROLLBACK");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "cache.h"
 #include "config.h"
 #include "db.h"
 #include "http.h"
@@ -51,6 +52,7 @@ main(int argc, char **argv)
 
 	int rc = http_serve();
 
+	cache_clear();
 	db_close();
 	curl_global_cleanup();
 	log_msg("frostbyte-fcgi stopped");

@@ -7,6 +7,7 @@
 
 #include "analytics.h"
 #include "auth.h"
+#include "cache.h"
 #include "health.h"
 #include "parks.h"
 #include "ratings.h"
@@ -25,14 +26,14 @@ static const struct route routes[] = {
 	{ M_POST,   "/api/session",      session_create,    R_JSON },
 	{ M_DELETE, "/api/session",      session_delete,    R_AUTH },
 
-	{ M_GET,    "/api/parks",        parks_list,        0 },
-	{ M_GET,    "/api/parks/:park",  parks_get,         0 },
+	{ M_GET,    "/api/parks",        parks_list,        R_CACHE },
+	{ M_GET,    "/api/parks/:park",  parks_get,         R_CACHE },
 
 	{ M_PUT,    "/api/parks/:id/rating",     ratings_put,      R_AUTH | R_JSON },
 	{ M_GET,    "/api/parks/:id/rating",     ratings_get,      R_AUTH },
 	{ M_DELETE, "/api/parks/:id/rating",     ratings_delete,   R_AUTH },
 
-	{ M_GET,    "/api/parks/:id/reviews",    reviews_list,     0 },
+	{ M_GET,    "/api/parks/:id/reviews",    reviews_list,     R_CACHE },
 	{ M_POST,   "/api/parks/:id/reviews",    reviews_create,   R_AUTH | R_JSON },
 	{ M_GET,    "/api/reviews/:id",          reviews_get,      R_AUTH_OPT },
 	{ M_PATCH,  "/api/reviews/:id",          reviews_patch,    R_AUTH | R_JSON },
@@ -151,5 +152,11 @@ router_dispatch(struct request *rq, struct response *rs)
 		return resp_error(rq, rs, 415, "unsupported_media_type", NULL,
 				  "Send the request body as JSON with Content-Type: application/json.");
 
-	return r->handler(rq, rs);
+	bool cacheable = (r->flags & R_CACHE) && rq->method == M_GET;
+	if (cacheable && cache_get(rq, rs))
+		return rs->status;
+	int status = r->handler(rq, rs);
+	if (cacheable)
+		cache_put(rq, rs);
+	return status;
 }

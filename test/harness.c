@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "cache.h"
 #include "db.h"
 #include "router.h"
 
@@ -74,6 +75,7 @@ void
 harness_teardown(void)
 {
 	arena_destroy(&arena);
+	cache_clear();
 	db_close();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);

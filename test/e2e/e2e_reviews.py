@@ -319,3 +319,32 @@ def concurrent_writers(ctx):
            "the database holds exactly the acknowledged rows; park_stats equals a recount; integrity ok",
            "rows %d, expected %d; parks whose figures differ from a recount: %d; integrity %s" %
            (rows, want, recount, integrity))
+
+
+@test
+def cached_pages_follow_writes(ctx):
+    """Workers keep recent park pages and review lists; a write through any worker must show in the
+    next answer of every worker."""
+    c = ctx.c
+    token = signup(ctx, "cache")[0]
+    park = 40
+    paths = ["/api/parks/%d" % park, "/api/parks/%d/reviews" % park, "/api/parks?sort=reviews&limit=50"]
+    for _ in range(30):  # enough requests that every worker has the answers cached
+        for p in paths:
+            c.get(p)
+    stale = []
+    for stars in (5, 2):
+        r = c.post("/api/parks/%d/reviews" % park, {"stars": stars, "title": "Fresh", "body": "Just now"}, token=token)
+        rid = r.json["id"] if r.status == 201 else None
+        for _ in range(15):
+            page = c.get(paths[0]).json
+            revs = c.get(paths[1]).json["items"]
+            listed = [p for p in c.get(paths[2]).json["items"] if p["id"] == park]
+            if (page["review_count"] != 1 or page["rating"]["distribution"][str(stars)] != 1 or
+                    [v["id"] for v in revs] != [rid] or not listed or listed[0]["review_count"] != 1):
+                stale.append("after the review with %d stars: page %r, list %r" %
+                             (stars, page["rating"], [v["id"] for v in revs]))
+        c.delete("/api/reviews/%d" % rid, token=token)
+        c.delete("/api/parks/%d/rating" % park, token=token)
+    ctx.ok(not stale, "after a write, every worker's next answer for the park page, its reviews and the "
+           "park list shows it (no stale cached answer)", "\n".join(stale[:5]))
