@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,19 +52,43 @@ exec(const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+/* Interrupts a blocking flock when the wait is over; installed without SA_RESTART. */
+static void
+on_lock_timer(int sig)
+{
+	(void)sig;
+}
+
+/* Waits in the kernel (woken the moment the holder lets go) rather than polling, with the busy
+ * timeout as the limit. A 5 ms interval timer interrupts the wait to look at the clock, so a tick
+ * that fires before flock starts waiting costs one tick, not a hang. */
 static int
 lock_acquire(void)
 {
-	struct timespec nap = { 0, 2 * 1000 * 1000 };
-	for (int waited = 0;; waited += 2) {
-		if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0)
-			return SQLITE_OK;
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return SQLITE_IOERR;
-		if (waited >= lock_wait_ms)
-			return SQLITE_BUSY;
-		nanosleep(&nap, NULL);
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return SQLITE_OK;
+	if (errno != EWOULDBLOCK && errno != EINTR)
+		return SQLITE_IOERR;
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	struct itimerval tick = { { 0, 5000 }, { 0, 5000 } }, off = { { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &tick, NULL);
+	int rc = SQLITE_BUSY;
+	for (;;) {
+		if (flock(lock_fd, LOCK_EX) == 0) {
+			rc = SQLITE_OK;
+			break;
+		}
+		if (errno != EINTR) {
+			rc = SQLITE_IOERR;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= lock_wait_ms)
+			break;
 	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	return rc;
 }
 
 static void
@@ -82,6 +108,9 @@ db_open(const char *path, const char *synchronous, int busy_timeout_ms, char *er
 		return -1;
 	}
 	lock_wait_ms = busy_timeout_ms;
+	struct sigaction sa = { .sa_handler = on_lock_timer }; /* no SA_RESTART: flock returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
 
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				 SQLITE_OPEN_NOMUTEX, NULL);
