@@ -42,10 +42,10 @@ static const struct sort {
 
 static const char SQL_PARK_BY_ID[] =
 	"SELECT id, slug, name, states, latitude, longitude, description, established, area_km2,"
-	"       traits FROM parks WHERE id = ?1";
+	"       traits, (SELECT id FROM channels WHERE park_id = parks.id) FROM parks WHERE id = ?1";
 static const char SQL_PARK_BY_SLUG[] =
 	"SELECT id, slug, name, states, latitude, longitude, description, established, area_km2,"
-	"       traits FROM parks WHERE slug = ?1";
+	"       traits, (SELECT id FROM channels WHERE park_id = parks.id) FROM parks WHERE slug = ?1";
 
 /* "TN,NC" -> ["TN","NC"]. The seed holds only upper-case two-letter codes (schema CHECK). */
 static void
@@ -320,10 +320,27 @@ parks_get(struct request *rq, struct response *rs)
 	jw_kint(&w, "established", sqlite3_column_int64(st, 7));
 	jw_key(&w, "area_km2");
 	jw_fixed(&w, sqlite3_column_double(st, 8), 1);
-	jw_knull(&w, "channel_id"); /* park boards arrive with the channels migration */
+	jw_kint(&w, "channel_id", sqlite3_column_int64(st, 10)); /* every park has a board (004) */
 	jw_key(&w, "traits");
 	jw_raw(&w, (const char *)sqlite3_column_text(st, 9)); /* valid JSON: CHECK (json_valid) */
 	jw_end(&w);
 	db_done(st);
 	return resp_json(rs, 200, &w);
+}
+
+/* The summary of one park for other resources (the quiz), from the park page's own statement and
+ * writer, so the two never disagree. SQLITE_ROW when written, SQLITE_DONE when there is no such
+ * park, else the error. */
+int
+parks_write_summary(struct jw *w, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(SQL_PARK_BY_ID);
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		summary_write(w, st, false);
+		jw_end(w);
+	}
+	db_done(st);
+	return rc;
 }
