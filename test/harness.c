@@ -200,3 +200,39 @@ signup(const char *username, const char *password)
 	snprintf(out, sizeof(ring[0]), "Bearer %s", t->valuestring);
 	return out;
 }
+
+static bool
+is_scan_of(const char *detail, const char *const tables[])
+{
+	if (strncmp(detail, "SCAN ", 5) != 0)
+		return false;
+	size_t n = strcspn(detail + 5, " ");
+	for (int i = 0; tables[i] != NULL; i++)
+		if (strlen(tables[i]) == n && strncmp(detail + 5, tables[i], n) == 0)
+			return true;
+	return false;
+}
+
+int
+check_no_full_scans(const char *const tables[])
+{
+	int checked = 0;
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st != NULL; st = sqlite3_next_stmt(db, st)) {
+		const char *sql = sqlite3_sql(st);
+		if (sql == NULL || strncmp(sql, "EXPLAIN", 7) == 0)
+			continue;
+		char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
+		sqlite3_stmt *plan = NULL;
+		if (sqlite3_prepare_v2(db, eqp, -1, &plan, NULL) == SQLITE_OK) {
+			checked++;
+			while (sqlite3_step(plan) == SQLITE_ROW) {
+				const char *detail = (const char *)sqlite3_column_text(plan, 3);
+				if (detail != NULL && is_scan_of(detail, tables))
+					ok(0, "no full scan: %s in %.100s", detail, sql);
+			}
+		}
+		sqlite3_finalize(plan);
+		sqlite3_free(eqp);
+	}
+	return checked;
+}

@@ -33,4 +33,9 @@ cJSON *jget(cJSON *o, const char *path);
 /* Signs up a user and returns its bearer header value ("Bearer ...") in static storage per call. */
 const char *signup(const char *username, const char *password);
 
+/* Runs EXPLAIN QUERY PLAN on every statement the tests made the app prepare, one TAP line each
+ * statement that reads one of `tables` (NULL-ended; aliases count) by a full scan. Returns how
+ * many statements were checked. */
+int check_no_full_scans(const char *const tables[]);
+
 #endif
