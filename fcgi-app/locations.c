@@ -164,15 +164,7 @@ write_and_answer(struct request *rq, struct response *rs, sqlite3_stmt *s, int s
 int
 locations_list(struct request *rq, struct response *rs)
 {
-	struct page pg;
-	int st;
-	if ((st = page_parse(rq, rs, "locations", &pg)) != 0)
-		return st;
-	sqlite3_stmt *s = db_stmt(SQL_LIST);
-	sqlite3_bind_int64(s, 1, rq->user->id);
-	sqlite3_bind_int64(s, 2, pg.before);
-	sqlite3_bind_int64(s, 3, pg.limit + 1);
-	return page_answer(rq, rs, s, &pg, location_write);
+	return page_list(rq, rs, "locations", SQL_LIST, rq->user->id, location_write);
 }
 
 int
@@ -247,14 +239,5 @@ locations_patch(struct request *rq, struct response *rs)
 int
 locations_delete(struct request *rq, struct response *rs)
 {
-	int rc;
-	if ((rc = db_begin()) != SQLITE_OK ||
-	    (rc = db_exec(SQL_DELETE, "ii", rq->ids[0], rq->user->id)) != SQLITE_OK)
-		return db_fail(rq, rs, rc);
-	bool deleted = sqlite3_changes(db) > 0;
-	if ((rc = db_commit()) != SQLITE_OK)
-		return db_fail(rq, rs, rc);
-	if (!deleted)
-		return no_location(rq, rs);
-	return resp_empty(rs, 204);
+	return page_delete_own(rq, rs, SQL_DELETE, "There is no such location.");
 }

@@ -1,4 +1,4 @@
-/* pager.c: newest-first keyset pages by id (see pager.h). */
+/* pager.c: newest-first keyset pages by id, and deleting the caller's own rows (see pager.h). */
 #include "pager.h"
 
 #include <stdio.h>
@@ -74,4 +74,33 @@ page_answer(struct request *rq, struct response *rs, sqlite3_stmt *st, const str
 	jw_kstring(&w, "next_cursor", next);
 	jw_end(&w);
 	return resp_json(rs, 200, &w);
+}
+
+int
+page_list(struct request *rq, struct response *rs, const char *tag, const char *sql, int64_t key,
+	  page_item_fn item)
+{
+	struct page pg;
+	int st;
+	if ((st = page_parse(rq, rs, tag, &pg)) != 0)
+		return st;
+	sqlite3_stmt *s = db_stmt(sql);
+	sqlite3_bind_int64(s, 1, key);
+	sqlite3_bind_int64(s, 2, pg.before);
+	sqlite3_bind_int64(s, 3, pg.limit + 1);
+	return page_answer(rq, rs, s, &pg, item);
+}
+
+int
+page_delete_own(struct request *rq, struct response *rs, const char *sql, const char *missing)
+{
+	int rc;
+	if ((rc = db_begin()) != SQLITE_OK || (rc = db_exec(sql, "ii", rq->ids[0], rq->user->id)) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	bool deleted = sqlite3_changes(db) > 0;
+	if ((rc = db_commit()) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	if (!deleted)
+		return resp_error(rq, rs, 404, "not_found", NULL, missing);
+	return resp_empty(rs, 204);
 }

@@ -76,20 +76,12 @@ post_answer(struct request *rq, struct response *rs, int64_t id, int status)
 int
 posts_list(struct request *rq, struct response *rs)
 {
-	struct page pg;
-	int st;
-	if ((st = page_parse(rq, rs, "posts", &pg)) != 0)
-		return st;
 	int rc = channels_exists(rq->ids[0]);
 	if (rc == SQLITE_DONE)
 		return resp_error(rq, rs, 404, "not_found", NULL, "There is no such board.");
 	if (rc != SQLITE_ROW)
 		return db_fail(rq, rs, rc);
-	sqlite3_stmt *s = db_stmt(SQL_LIST);
-	sqlite3_bind_int64(s, 1, rq->ids[0]);
-	sqlite3_bind_int64(s, 2, pg.before);
-	sqlite3_bind_int64(s, 3, pg.limit + 1);
-	return page_answer(rq, rs, s, &pg, post_write);
+	return page_list(rq, rs, "posts", SQL_LIST, rq->ids[0], post_write);
 }
 
 static const char *const post_fields[] = { "title", "body", NULL };

@@ -180,6 +180,14 @@ err_field(const struct reply *r)
 	return cJSON_IsString(c) ? c->valuestring : NULL;
 }
 
+bool
+is_error(const struct reply *r, int status, const char *code, const char *field)
+{
+	const char *f = err_field(r);
+	return r->status == status && strcmp(err_code(r), code) == 0 &&
+	       (field ? f && strcmp(f, field) == 0 : f == NULL);
+}
+
 const char *
 signup(const char *username, const char *password)
 {

@@ -2,6 +2,8 @@
 #ifndef FROSTBYTE_HARNESS_H
 #define FROSTBYTE_HARNESS_H
 
+#include <stdbool.h>
+
 #include <cjson/cJSON.h>
 
 #include "http.h"
@@ -27,6 +29,8 @@ const char *reply_header(const struct reply *r, const char *name);
 /* The error code of an error reply, or "" */
 const char *err_code(const struct reply *r);
 const char *err_field(const struct reply *r);
+/* True when r is an error answer with this status, code and field (NULL: no field). */
+bool is_error(const struct reply *r, int status, const char *code, const char *field);
 /* Member lookup by dotted path: "user.id" */
 cJSON *jget(cJSON *o, const char *path);
 

@@ -31,14 +31,6 @@ new_post(const char *token, int channel, const char *title)
 	return r.status == 201 ? jget(r.json, "id")->valueint : -r.status;
 }
 
-static bool
-is_error(struct reply *r, int status, const char *code, const char *field)
-{
-	const char *f = err_field(r);
-	return r->status == status && strcmp(err_code(r), code) == 0 &&
-	       (field ? f && strcmp(f, field) == 0 : f == NULL);
-}
-
 int
 main(void)
 {

@@ -7,14 +7,6 @@
 #include "db.h"
 #include "harness.h"
 
-static bool
-is_error(struct reply *r, int status, const char *code, const char *field)
-{
-	const char *f = err_field(r);
-	return r->status == status && strcmp(err_code(r), code) == 0 &&
-	       (field ? f && strcmp(f, field) == 0 : f == NULL);
-}
-
 int
 main(void)
 {

@@ -206,10 +206,7 @@ main(void)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		r = call("POST", "/api/quiz/results", bad[i].body, "Authorization", ann, NULL);
-		const char *f = err_field(&r);
-		ok(r.status == 400 && strcmp(err_code(&r), bad[i].code) == 0 &&
-		   (bad[i].field ? f && strcmp(f, bad[i].field) == 0 : f == NULL),
-		   "quiz with %s: 400 %s %s", bad[i].desc, bad[i].code, bad[i].field ? bad[i].field : "");
+		ok(is_error(&r, 400, bad[i].code, bad[i].field), "quiz with %s: 400 %s %s", bad[i].desc, bad[i].code, bad[i].field ? bad[i].field : "");
 	}
 	r = call("GET", "/api/users/me/quiz-results", NULL, "Authorization", ann, NULL);
 	is_int(cJSON_GetArraySize(jget(r.json, "items")), 1, "refused answers stored nothing");
