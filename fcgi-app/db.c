@@ -195,12 +195,6 @@ db_change_stamp(void)
 	return v << 32 ^ commits;
 }
 
-const char *
-db_stmt_sql(int i)
-{
-	return i < nstmts ? stmts[i].sql : NULL;
-}
-
 int
 db_exec(const char *sql, const char *types, ...)
 {

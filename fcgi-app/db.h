@@ -31,8 +31,6 @@ sqlite3_stmt *db_stmt(const char *sql);
 /* A number that changes whenever the database may have changed: a commit by another connection
  * (PRAGMA data_version) or by this one. */
 uint64_t db_change_stamp(void);
-/* The SQL of the i-th cached statement, NULL past the last: lets tests check every query plan. */
-const char *db_stmt_sql(int i);
 /* Runs a statement that returns no rows: binds the arguments by the letters of `types` (i int64_t,
  * d double, t text or NULL), steps it once and resets it. Returns SQLITE_OK or the error code. */
 int db_exec(const char *sql, const char *types, ...);

@@ -39,12 +39,14 @@ static const struct sort {
 
 static const char SQL_PARK_BY_ID[] =
 	"SELECT id, slug, name, states, latitude, longitude, n, total, reviews, description,"
-	"       established, area_km2, traits, s1, s2, s3, s4, s5"
-	"  FROM parks JOIN park_stats ON park_id = id WHERE id = ?1";
+	"       established, area_km2, traits, s1, s2, s3, s4, s5,"
+	"       (SELECT c.id FROM channels c WHERE c.park_id = parks.id)"
+	"  FROM parks JOIN park_stats ON park_stats.park_id = parks.id WHERE parks.id = ?1";
 static const char SQL_PARK_BY_SLUG[] =
 	"SELECT id, slug, name, states, latitude, longitude, n, total, reviews, description,"
-	"       established, area_km2, traits, s1, s2, s3, s4, s5"
-	"  FROM parks JOIN park_stats ON park_id = id WHERE slug = ?1";
+	"       established, area_km2, traits, s1, s2, s3, s4, s5,"
+	"       (SELECT c.id FROM channels c WHERE c.park_id = parks.id)"
+	"  FROM parks JOIN park_stats ON park_stats.park_id = parks.id WHERE parks.slug = ?1";
 
 /* "TN,NC" -> ["TN","NC"]. The seed holds only upper-case two-letter codes (schema CHECK). */
 static void
@@ -143,6 +145,20 @@ parse_double(const char *s, size_t n, double lo, double hi, double *out)
 	return *end == '\0' && isfinite(*out) && *out >= lo && *out <= hi;
 }
 
+/* A park of the list; with near=, its distance (column d is NULL without it). */
+static int
+list_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
+{
+	(void)rq;
+	parks_summary_write(w, st, -1);
+	if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+		jw_key(w, "distance_km");
+		jw_fixed(w, sqlite3_column_double(st, 9), 1);
+	}
+	jw_end(w);
+	return SQLITE_OK;
+}
+
 int
 parks_list(struct request *rq, struct response *rs)
 {
@@ -212,42 +228,7 @@ parks_list(struct request *rq, struct response *rs)
 		sqlite3_bind_int64(st, 7, pg.id);
 	}
 	sqlite3_bind_int64(st, 8, pg.limit + 1); /* one more tells whether a next page exists */
-
-	struct jw w;
-	jw_init(&w, rq->a);
-	jw_object(&w);
-	jw_key(&w, "items");
-	jw_array(&w);
-	const char *next = NULL, *last_key = NULL;
-	int64_t last_id = 0;
-	int rc, n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == pg.limit) { /* a row beyond the page: the next page starts after the last row sent */
-			next = page_cursor(rq->a, sort->name, last_key, last_id);
-			break;
-		}
-		parks_summary_write(&w, st, -1);
-		if (near != NULL) {
-			jw_key(&w, "distance_km");
-			jw_fixed(&w, sqlite3_column_double(st, 9), 1);
-		}
-		jw_end(&w);
-		last_id = sqlite3_column_int64(st, 0);
-		n++;
-		if (n < pg.limit)
-			continue;
-		if (sort->text_key) /* the key of the page's last row, for the cursor */
-			last_key = db_text(rq->a, st, 10);
-		else
-			last_key = arena_printf(rq->a, "%.17g", sqlite3_column_double(st, 10));
-	}
-	db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(rq, rs, rc);
-	jw_end(&w);
-	jw_kstring(&w, "next_cursor", next);
-	jw_end(&w);
-	return resp_json(rs, 200, &w);
+	return page_answer(rq, rs, st, sort->name, 10, &pg, list_item);
 }
 
 static bool
@@ -286,10 +267,27 @@ parks_get(struct request *rq, struct response *rs)
 	jw_kint(&w, "established", sqlite3_column_int64(st, 10));
 	jw_key(&w, "area_km2");
 	jw_fixed(&w, sqlite3_column_double(st, 11), 1);
-	jw_knull(&w, "channel_id"); /* park boards arrive with the channels migration */
+	jw_kint(&w, "channel_id", sqlite3_column_int64(st, 18)); /* every park has a board (004) */
 	jw_key(&w, "traits");
 	jw_raw(&w, (const char *)sqlite3_column_text(st, 12)); /* valid JSON: CHECK (json_valid) */
 	jw_end(&w);
 	db_done(st);
 	return resp_json(rs, 200, &w);
+}
+
+/* The summary of one park for other resources (the quiz), from the park page's own statement and
+ * writer, so the two never disagree. SQLITE_ROW when written, SQLITE_DONE when there is no such
+ * park, else the error. */
+int
+parks_write_summary(struct jw *w, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(SQL_PARK_BY_ID);
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		parks_summary_write(w, st, -1);
+		jw_end(w);
+	}
+	db_done(st);
+	return rc;
 }

@@ -17,7 +17,7 @@ static const char SQL_REPORT[] =
 	"INSERT INTO reports (review_id, user_id, reason, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
 	" RETURNING id";
 static const char SQL_QUEUE[] =
-	"SELECT " REVIEW_COLUMNS ", rp.id, rp.reason, rp.note, rp.created_at, ru.id, ru.username"
+	"SELECT rp.id, rp.reason, rp.note, rp.created_at, ru.id, ru.username, " REVIEW_COLUMNS
 	"  FROM reports rp JOIN users ru ON ru.id = rp.user_id JOIN ratings r ON r.id = rp.review_id"
 	"  JOIN users u ON u.id = r.user_id"
 	" WHERE rp.resolved_at IS NULL AND rp.id > ?1 ORDER BY rp.id LIMIT ?2";
@@ -97,6 +97,27 @@ admins_only(struct request *rq, struct response *rs)
 	return auth_is_admin(rq) ? 0 : resp_error(rq, rs, 403, "forbidden", NULL, "Only moderators can do this.");
 }
 
+/* An open report, with who sent it and the review (review columns from 6). */
+static int
+report_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
+{
+	(void)rq;
+	jw_object(w);
+	jw_kint(w, "id", sqlite3_column_int64(st, 0));
+	jw_kstring(w, "reason", (const char *)sqlite3_column_text(st, 1));
+	jw_kstring(w, "note", (const char *)sqlite3_column_text(st, 2));
+	jw_kstring(w, "created_at", (const char *)sqlite3_column_text(st, 3));
+	jw_key(w, "reporter");
+	jw_object(w);
+	jw_kint(w, "id", sqlite3_column_int64(st, 4));
+	jw_kstring(w, "username", (const char *)sqlite3_column_text(st, 5));
+	jw_end(w);
+	jw_key(w, "review");
+	reviews_write(w, st, 6, 2);
+	jw_end(w);
+	return SQLITE_OK;
+}
+
 int
 reports_queue(struct request *rq, struct response *rs)
 {
@@ -104,45 +125,10 @@ reports_queue(struct request *rq, struct response *rs)
 	int st;
 	if ((st = admins_only(rq, rs)) != 0 || (st = page_read(rq, rs, "reports", &pg)) != 0)
 		return st;
-	sqlite3_stmt *s = db_stmt(SQL_QUEUE);
+	sqlite3_stmt *s = db_stmt(SQL_QUEUE); /* oldest first: the page starts after the cursor's id */
 	sqlite3_bind_int64(s, 1, pg.id);
 	sqlite3_bind_int64(s, 2, pg.limit + 1);
-	struct jw w;
-	jw_init(&w, rq->a);
-	jw_object(&w);
-	jw_key(&w, "items");
-	jw_array(&w);
-	const int c = REVIEW_COLUMNS_N;
-	const char *next = NULL;
-	int64_t last = 0;
-	int rc, n = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n++ == pg.limit) {
-			next = page_cursor(rq->a, "reports", "0", last);
-			break;
-		}
-		last = sqlite3_column_int64(s, c);
-		jw_object(&w);
-		jw_kint(&w, "id", last);
-		jw_kstring(&w, "reason", (const char *)sqlite3_column_text(s, c + 1));
-		jw_kstring(&w, "note", (const char *)sqlite3_column_text(s, c + 2));
-		jw_kstring(&w, "created_at", (const char *)sqlite3_column_text(s, c + 3));
-		jw_key(&w, "reporter");
-		jw_object(&w);
-		jw_kint(&w, "id", sqlite3_column_int64(s, c + 4));
-		jw_kstring(&w, "username", (const char *)sqlite3_column_text(s, c + 5));
-		jw_end(&w);
-		jw_key(&w, "review");
-		reviews_write(&w, s, 0, 2);
-		jw_end(&w);
-	}
-	db_done(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(rq, rs, rc);
-	jw_end(&w);
-	jw_kstring(&w, "next_cursor", next);
-	jw_end(&w);
-	return resp_json(rs, 200, &w);
+	return page_answer(rq, rs, s, "reports", -1, &pg, report_item);
 }
 
 int

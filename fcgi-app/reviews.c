@@ -45,7 +45,7 @@ static const struct sort {
 
 static const char SQL_MINE[] =
 	"SELECT " REVIEW_COLUMNS REVIEW_FROM
-	" WHERE r.user_id = ?1 AND r.title IS NOT NULL AND r.id < ?3 ORDER BY r.id DESC LIMIT ?5";
+	" WHERE r.user_id = ?1 AND r.title IS NOT NULL AND r.id < ?2 ORDER BY r.id DESC LIMIT ?3";
 static const char SQL_ONE[] =
 	"SELECT " REVIEW_COLUMNS REVIEW_FROM " WHERE r.id = ?1 AND r.title IS NOT NULL";
 static const char SQL_FIND[] =
@@ -106,39 +106,21 @@ reviews_write(struct jw *w, sqlite3_stmt *st, int col, int show_hidden)
 	jw_end(w);
 }
 
-/* Runs a list statement already bound except ?3..?5, one page; the key column gives the cursor.
- * show_hidden as for reviews_write. */
 static int
-list_page(struct request *rq, struct response *rs, sqlite3_stmt *st, const char *sort,
-	  int key_col, const struct page *pg, int show_hidden, int *count)
+review_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 {
-	sqlite3_bind_int64(st, 5, pg->limit + 1); /* one more tells whether a next page exists */
-	struct jw w;
-	jw_init(&w, rq->a);
-	jw_object(&w);
-	jw_key(&w, "items");
-	jw_array(&w);
-	const char *next = NULL;
-	int64_t last_id = 0, last_key = 0;
-	int rc, n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == pg->limit) {
-			next = page_cursor(rq->a, sort, arena_printf(rq->a, "%lld", (long long)last_key), last_id);
-			break;
-		}
-		reviews_write(&w, st, 0, show_hidden);
-		last_id = sqlite3_column_int64(st, 0);
-		last_key = key_col >= 0 ? sqlite3_column_int64(st, key_col) : 0;
-		n++;
-	}
-	db_done(st);
-	*count = n;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(rq, rs, rc);
-	jw_end(&w);
-	jw_kstring(&w, "next_cursor", next);
-	jw_end(&w);
-	return resp_json(rs, 200, &w);
+	(void)rq;
+	reviews_write(w, st, 0, 0);
+	return SQLITE_OK;
+}
+
+/* The caller's own reviews show whether moderators hid them. */
+static int
+own_review_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
+{
+	(void)rq;
+	reviews_write(w, st, 0, 2);
+	return SQLITE_OK;
 }
 
 static int
@@ -178,8 +160,8 @@ reviews_list(struct request *rq, struct response *rs)
 		return resp_error(rq, rs, 400, "invalid_field", "stars", "stars must be a whole number from 1 to 5.");
 
 	struct page pg;
-	int st = page_read(rq, rs, sort->name, &pg);
-	if (st != 0)
+	int st;
+	if ((st = page_read(rq, rs, sort->name, &pg)) != 0 || (st = ratings_need_park(rq, rs, park_id)) != 0)
 		return st;
 	int64_t key = sort->first_key, after = INT64_MAX;
 	if (pg.key != NULL) {
@@ -194,11 +176,8 @@ reviews_list(struct request *rq, struct response *rs)
 		sqlite3_bind_int64(s, 2, stars);
 	sqlite3_bind_int64(s, 3, after);
 	sqlite3_bind_int64(s, 4, key);
-	int n, status = list_page(rq, rs, s, sort->name, sort->key_col, &pg, 0, &n);
-	/* An empty first page may mean there is no such park: only then is it worth a query. */
-	if (status == 200 && n == 0 && pg.key == NULL && (st = ratings_need_park(rq, rs, park_id)) != 0)
-		return st;
-	return status;
+	sqlite3_bind_int64(s, 5, pg.limit + 1); /* one more tells whether a next page exists */
+	return page_answer(rq, rs, s, sort->name, sort->key_col, &pg, review_item);
 }
 
 int
@@ -435,14 +414,7 @@ reviews_delete(struct request *rq, struct response *rs)
 int
 reviews_mine(struct request *rq, struct response *rs)
 {
-	struct page pg;
-	int st = page_read(rq, rs, "mine", &pg), n;
-	if (st != 0)
-		return st;
-	sqlite3_stmt *s = db_stmt(SQL_MINE);
-	sqlite3_bind_int64(s, 1, rq->user->id);
-	sqlite3_bind_int64(s, 3, pg.key ? pg.id : INT64_MAX);
-	return list_page(rq, rs, s, "mine", -1, &pg, 2, &n);
+	return page_list(rq, rs, "mine", SQL_MINE, rq->user->id, own_review_item);
 }
 
 /* PUT and DELETE /api/reviews/{id}/helpful: one vote per user, never on one's own review. */

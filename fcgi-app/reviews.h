@@ -21,7 +21,6 @@ int helpful_delete(struct request *rq, struct response *rs);
 	"r.id, r.park_id, u.id, u.username, u.display_name, r.stars, r.title, r.body,"      \
 	" r.visited_on, r.camper_type, r.helpful_count, r.review_created_at,"               \
 	" r.review_updated_at, r.hidden"
-#define REVIEW_COLUMNS_N 14
 #define REVIEW_FROM " FROM ratings r JOIN users u ON u.id = r.user_id"
 
 /* A review object from REVIEW_COLUMNS starting at column col. "hidden" is added only for those

@@ -8,10 +8,14 @@
 #include "analytics.h"
 #include "auth.h"
 #include "cache.h"
+#include "channels.h"
 #include "health.h"
+#include "locations.h"
 #include "parks.h"
 #include "ratings.h"
 #include "reports.h"
+#include "posts.h"
+#include "quiz.h"
 #include "reviews.h"
 #include "users.h"
 
@@ -46,6 +50,25 @@ static const struct route routes[] = {
 
 	{ M_GET,    "/api/analytics/parks/:id",  analytics_park,    0 },
 	{ M_GET,    "/api/analytics/summary",    analytics_summary, 0 },
+
+	{ M_GET,    "/api/channels",                  channels_list,       0 },
+	{ M_GET,    "/api/channels/:id",              channels_get,        0 },
+	{ M_GET,    "/api/channels/:id/posts",        posts_list,          0 },
+	{ M_POST,   "/api/channels/:id/posts",        posts_create,        R_AUTH | R_JSON },
+	{ M_GET,    "/api/posts/:id",                 posts_get,           0 },
+	{ M_PATCH,  "/api/posts/:id",                 posts_patch,         R_AUTH | R_JSON },
+	{ M_DELETE, "/api/posts/:id",                 posts_delete,        R_AUTH },
+
+	{ M_GET,    "/api/users/me/locations",        locations_list,      R_AUTH },
+	{ M_POST,   "/api/users/me/locations",        locations_create,    R_AUTH | R_JSON },
+	{ M_GET,    "/api/users/me/locations/:id",    locations_get,       R_AUTH },
+	{ M_PATCH,  "/api/users/me/locations/:id",    locations_patch,     R_AUTH | R_JSON },
+	{ M_DELETE, "/api/users/me/locations/:id",    locations_delete,    R_AUTH },
+
+	{ M_GET,    "/api/quiz",                      quiz_get,            0 },
+	{ M_POST,   "/api/quiz/results",              quiz_results_create, R_AUTH_OPT | R_JSON },
+	{ M_GET,    "/api/users/me/quiz-results",     quiz_results_list,   R_AUTH },
+	{ M_DELETE, "/api/users/me/quiz-results/:id", quiz_results_delete, R_AUTH },
 };
 
 int64_t

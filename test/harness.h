@@ -2,6 +2,8 @@
 #ifndef FROSTBYTE_HARNESS_H
 #define FROSTBYTE_HARNESS_H
 
+#include <stdbool.h>
+
 #include <cjson/cJSON.h>
 
 #include "http.h"
@@ -27,14 +29,17 @@ const char *reply_header(const struct reply *r, const char *name);
 /* The error code of an error reply, or "" */
 const char *err_code(const struct reply *r);
 const char *err_field(const struct reply *r);
+/* True when r is an error answer with this status, code and field (NULL: no field). */
+bool is_error(const struct reply *r, int status, const char *code, const char *field);
 /* Member lookup by dotted path: "user.id" */
 cJSON *jget(cJSON *o, const char *path);
 
 /* Signs up a user and returns its bearer header value ("Bearer ...") in static storage per call. */
 const char *signup(const char *username, const char *password);
 
-/* One TAP line: no statement prepared so far (every query the requests made) fully scans any of
- * the named tables or aliases (NULL-ended), by EXPLAIN QUERY PLAN. */
-void no_full_scans(const char *const names[]);
+/* Runs EXPLAIN QUERY PLAN on every statement the tests made the app prepare, one TAP line each
+ * statement that reads one of `tables` (NULL-ended; aliases count) by a full scan. Returns how
+ * many statements were checked. */
+int check_no_full_scans(const char *const tables[]);
 
 #endif

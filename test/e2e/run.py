@@ -645,14 +645,14 @@ def park_detail(ctx):
         must(p["established"] == 1872 and type(p["established"]) is int, "established %r" % p["established"])
         must(isinstance(p["area_km2"], (int, float)) and p["area_km2"] > 0, "area_km2 %r" % p["area_km2"])
         must(isinstance(p["traits"], dict) and p["traits"], "traits %r" % p["traits"])
-        must("channel_id" in p and p["channel_id"] is None, "channel_id %r (null until channels exist)" % p.get("channel_id"))
+        must(type(p.get("channel_id")) is int and p["channel_id"] > 0, "channel_id %r (the park's board)" % p.get("channel_id"))
         dist = p["rating"].get("distribution")
         must(isinstance(dist, dict) and set(dist) == {"1", "2", "3", "4", "5"},
              "rating.distribution %r lacks keys 1..5" % dist)
         must(all(type(v) is int and v >= 0 for v in dist.values()), "distribution counts %r" % dist)
         must(sum(dist.values()) == p["rating"]["count"], "distribution does not add up to rating.count")
     if not ctx.expect(r, 200, "GET /api/parks/yellowstone: 200 detail (description, established 1872, area_km2, "
-                      "traits, rating.distribution 1..5, channel_id null)", detail):
+                      "traits, rating.distribution 1..5, channel_id of its board)", detail):
         return
     pid = r.json["id"]
     r2 = c.get("/api/parks/%d" % pid)
@@ -854,6 +854,7 @@ def operator_commands(ctx):
 # --- each resource's tests live in their own module; importing one registers its tests here --------
 
 import e2e_reviews  # noqa: E402,F401
+import e2e_boards  # noqa: E402,F401
 
 
 # --- last: what the whole run must have left behind ----------------------------------------------
