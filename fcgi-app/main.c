@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "gemini.h"
 #include "http.h"
 #include "log.h"
 
@@ -37,6 +38,7 @@ main(int argc, char **argv)
 		log_msg("curl_global_init failed");
 		return 1;
 	}
+	gemini_init(&config); /* the key is read now, like the secret; without one chat answers 503 */
 	if (db_open(config.database, config.synchronous, config.busy_timeout_ms, err, sizeof(err)) != 0) {
 		log_msg("refusing to start: %s", err);
 		return 1;
@@ -52,6 +54,7 @@ main(int argc, char **argv)
 	int rc = http_serve();
 
 	db_close();
+	gemini_cleanup();
 	curl_global_cleanup();
 	log_msg("frostbyte-fcgi stopped");
 	return rc;

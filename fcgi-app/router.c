@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "chat.h"
 #include "health.h"
 #include "parks.h"
 #include "users.h"
@@ -22,6 +23,12 @@ static const struct route routes[] = {
 
 	{ M_GET,    "/api/parks",        parks_list,        0 },
 	{ M_GET,    "/api/parks/:park",  parks_get,         0 },
+
+	{ M_POST,   "/api/chat/conversations",              chat_create, R_AUTH | R_JSON },
+	{ M_GET,    "/api/chat/conversations",              chat_list,   R_AUTH },
+	{ M_GET,    "/api/chat/conversations/:id",          chat_get,    R_AUTH },
+	{ M_DELETE, "/api/chat/conversations/:id",          chat_delete, R_AUTH },
+	{ M_POST,   "/api/chat/conversations/:id/messages", chat_send,   R_AUTH | R_JSON },
 };
 
 int64_t
