@@ -105,6 +105,9 @@ test_request_body(void)
 	arena_reset(&a);
 }
 
+#define GOOGLE "https://generativelanguage.googleapis.com"
+#define FLASH  "gemini-2.5-flash"
+
 static char dir[64];
 
 static void
@@ -149,28 +152,28 @@ test_init(void)
 	write_key("empty", "\n", 0600);
 	write_key("two", "AIza\r\nX-Evil: 1\n", 0600);
 
-	ok(!init_with(NULL, "https://generativelanguage.googleapis.com", "gemini-2.5-flash"),
-	   "no key file configured: chat off");
-	ok(init_with("good", "https://generativelanguage.googleapis.com/", "gemini-2.5-flash"),
-	   "a 0600 key file and an https base: chat on");
-	ok(!init_with("missing", "https://generativelanguage.googleapis.com", "gemini-2.5-flash"),
-	   "a missing key file: chat off (the worker still starts)");
-	ok(!init_with("loose", "https://generativelanguage.googleapis.com", "gemini-2.5-flash"),
-	   "a key file others can read: chat off");
-	ok(!init_with("empty", "https://generativelanguage.googleapis.com", "gemini-2.5-flash"),
-	   "an empty key file: chat off");
-	ok(!init_with("two", "https://generativelanguage.googleapis.com", "gemini-2.5-flash"),
-	   "a key with a line break (header injection): chat off");
-	ok(!init_with("good", "http://generativelanguage.googleapis.com", "gemini-2.5-flash"),
-	   "plain http to another host: chat off");
-	ok(!init_with("good", "http://127.0.0.1.evil.example", "gemini-2.5-flash"),
-	   "plain http to a host that only starts like loopback: chat off");
-	ok(!init_with("good", "https://generativelanguage.googleapis.com", "../../v1/files?x="),
-	   "a model name that would change the path: chat off");
-	ok(init_with("good", "http://[::1]:1", "gemini-2.5-flash"), "plain http to [::1]: chat on");
+	static const struct {
+		const char *key, *base, *model;
+		int on;
+		const char *what;
+	} cases[] = {
+		{ NULL, GOOGLE, FLASH, 0, "no key file configured: chat off" },
+		{ "good", GOOGLE "/", FLASH, 1, "a 0600 key file and an https base: chat on" },
+		{ "missing", GOOGLE, FLASH, 0, "a missing key file: chat off (the worker still starts)" },
+		{ "loose", GOOGLE, FLASH, 0, "a key file others can read: chat off" },
+		{ "empty", GOOGLE, FLASH, 0, "an empty key file: chat off" },
+		{ "two", GOOGLE, FLASH, 0, "a key with a line break (header injection): chat off" },
+		{ "good", "http://generativelanguage.googleapis.com", FLASH, 0, "plain http to another host: chat off" },
+		{ "good", "http://127.0.0.1.evil.example", FLASH, 0,
+		  "plain http to a host that only starts like loopback: chat off" },
+		{ "good", GOOGLE, "../../v1/files?x=", 0, "a model name that would change the path: chat off" },
+		{ "good", "http://[::1]:1", FLASH, 1, "plain http to [::1]: chat on" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		is_int(init_with(cases[i].key, cases[i].base, cases[i].model), cases[i].on, "%s", cases[i].what);
 
 	/* Nothing listens on port 1: the call fails fast, as an upstream error. */
-	ok(init_with("good", "http://127.0.0.1:1", "gemini-2.5-flash"), "plain http to 127.0.0.1: chat on");
+	ok(init_with("good", "http://127.0.0.1:1", FLASH), "plain http to 127.0.0.1: chat on");
 	struct gemini_turn t = { "user", "hello" };
 	const char *reply;
 	is_int(gemini_call(&a, &t, 1, &reply), GEMINI_ERROR, "a refused connection is an upstream error");
