@@ -378,3 +378,14 @@ def chat_without_key(ctx):
     finally:
         stack.stop()
         stack.cleanup()
+
+
+@test
+def chat_run_help(ctx):
+    import subprocess
+    p = subprocess.run([os.path.join(ctx.stack.repo, "scripts", "run"), "--help"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
+    out = p.stdout.decode("utf-8", "replace")
+    ctx.ok(p.returncode == 0 and "--chat-workers" in out and "gemini.key" in out and
+           all(l.startswith("#") for l in out.splitlines()),
+           "chat: scripts/run --help describes the chat pool and the key file", out)
