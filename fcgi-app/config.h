@@ -21,6 +21,7 @@ struct config {
 	char gemini_base_url[256];   /* gemini_base_url */
 	int gemini_connect_timeout_ms, gemini_timeout_ms;
 	int chat_rate_limit;         /* chat_rate_limit: messages per user per 10 minutes */
+	int chat_daily_cap;          /* chat_daily_cap: upstream calls per UTC day, all users (0 = no cap) */
 
 	/* Loaded by config_load_secret, never logged. */
 	unsigned char secret[128];

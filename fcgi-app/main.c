@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "config.h"
 #include "db.h"
+#include "gemini.h"
 #include "http.h"
 #include "log.h"
 
@@ -38,6 +39,7 @@ main(int argc, char **argv)
 		log_msg("curl_global_init failed");
 		return 1;
 	}
+	gemini_init(&config); /* the key is read now, like the secret; without one chat answers 503 */
 	if (db_open(config.database, config.synchronous, config.busy_timeout_ms, err, sizeof(err)) != 0) {
 		log_msg("refusing to start: %s", err);
 		return 1;
@@ -54,6 +56,7 @@ main(int argc, char **argv)
 
 	cache_clear();
 	db_close();
+	gemini_cleanup();
 	curl_global_cleanup();
 	log_msg("frostbyte-fcgi stopped");
 	return rc;

@@ -9,13 +9,14 @@
 #include "auth.h"
 #include "cache.h"
 #include "channels.h"
+#include "chat.h"
 #include "health.h"
 #include "locations.h"
 #include "parks.h"
-#include "ratings.h"
-#include "reports.h"
 #include "posts.h"
 #include "quiz.h"
+#include "ratings.h"
+#include "reports.h"
 #include "reviews.h"
 #include "users.h"
 
@@ -69,6 +70,12 @@ static const struct route routes[] = {
 	{ M_POST,   "/api/quiz/results",              quiz_results_create, R_AUTH_OPT | R_JSON },
 	{ M_GET,    "/api/users/me/quiz-results",     quiz_results_list,   R_AUTH },
 	{ M_DELETE, "/api/users/me/quiz-results/:id", quiz_results_delete, R_AUTH },
+
+	{ M_POST,   "/api/chat/conversations",              chat_create, R_AUTH | R_JSON },
+	{ M_GET,    "/api/chat/conversations",              chat_list,   R_AUTH },
+	{ M_GET,    "/api/chat/conversations/:id",          chat_get,    R_AUTH },
+	{ M_DELETE, "/api/chat/conversations/:id",          chat_delete, R_AUTH },
+	{ M_POST,   "/api/chat/conversations/:id/messages", chat_send,   R_AUTH | R_JSON },
 };
 
 int64_t

@@ -58,23 +58,37 @@ prepare_data() {
 database = $data/frostbyte.db
 secret_file = $data/secret
 cookie_secure = false
+# The ranger chat is on when this file holds a Gemini API key (mode 0600); otherwise /api/chat/
+# answers 503 chat_unavailable and everything else works.
+gemini_key_file = $data/gemini.key
 CONF
   FROSTBYTE_CONFIG="$data/frostbyte.conf" "$BUILD_DIR/frostbyte-ctl" migrate >&2 ||
     die "could not create the database in $data"
 }
 
-# stack_start DATA PORT WORKERS: the api pool (spawn-fcgi + multiwatch) and nginx, in the background.
-stack_start() {
-  local data=$1 port=$2 workers=$3
-  local sock="$data/run/api.sock" conf="$data/nginx.conf" user_line=""
+# pool_start DATA NAME WORKERS: one pool (spawn-fcgi + multiwatch + frostbyte-fcgi) on
+# DATA/run/NAME.sock, logging to DATA/log/NAME.log, its pid in DATA/run/NAME.pid.
+pool_start() {
+  local data=$1 name=$2 workers=$3
+  local sock="$data/run/$name.sock"
   # A socket left by a killed run makes spawn-fcgi fail with "address in use".
   rm -f "$sock"
   # setsid: a Ctrl-C in the terminal reaches only the calling script, which stops the servers in
   # order, rather than each server on its own.
   FROSTBYTE_CONFIG="$data/frostbyte.conf" setsid spawn-fcgi -n -s "$sock" -M 0660 -- \
     /usr/bin/multiwatch -f "$workers" -- "$BUILD_DIR/frostbyte-fcgi" \
-    >>"$data/log/api.log" 2>&1 &
-  echo $! >"$data/run/api.pid"
+    >>"$data/log/$name.log" 2>&1 &
+  echo $! >"$data/run/$name.pid"
+}
+
+# stack_start DATA PORT WORKERS [CHAT_WORKERS]: the api pool, the chat pool (/api/chat/, which
+# waits on Gemini, so it has its own socket and more workers: default 2 x WORKERS) and nginx, in
+# the background. The same binary serves both pools.
+stack_start() {
+  local data=$1 port=$2 workers=$3 chat_workers=${4:-$(( $3 * 2 ))}
+  local conf="$data/nginx.conf" user_line="" sock
+  pool_start "$data" api "$workers"
+  pool_start "$data" chat "$chat_workers"
 
   # As root, nginx workers switch users: run them as the owner of the checkout and data.
   [ "$(id -u)" -eq 0 ] && user_line="user $(stat -c %U "$data") $(stat -c %G "$data");"
@@ -82,7 +96,9 @@ stack_start() {
       -e "s|@CONF@|$REPO/nginx-conf|g" -e "s|@USER_LINE@|$user_line|" \
       "$REPO/nginx-conf/dev.conf.in" >"$conf"
   local i
-  for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
+  for sock in "$data/run/api.sock" "$data/run/chat.sock"; do
+    for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
+  done
   setsid nginx -p "$data" -c "$conf" -g 'daemon off;' -e "$data/log/nginx-error.log" \
     >>"$data/log/nginx.log" 2>&1 &
   echo $! >"$data/run/nginx.pid"
@@ -102,15 +118,15 @@ wait_healthy() {
 # (No command substitution here: it runs from signal traps, where bash 5.2 can fail to parse one.)
 stack_stop() {
   local data=$1 f pid i
-  for f in nginx api; do
+  for f in nginx api chat; do
     read -r pid <"$data/run/$f.pid" 2>/dev/null || continue
     kill -TERM "$pid" 2>/dev/null || true
   done
-  for f in nginx api; do
+  for f in nginx api chat; do
     read -r pid <"$data/run/$f.pid" 2>/dev/null || continue
     for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$data/run/$f.pid"
   done
-  rm -f "$data/run/api.sock"
+  rm -f "$data/run/api.sock" "$data/run/chat.sock"
 }

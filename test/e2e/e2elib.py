@@ -10,6 +10,7 @@ import json
 import os
 import queue
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -312,12 +313,22 @@ def children_of(pid):
 
 
 class Stack:
-    """scripts/run --no-build on a free port with its data in a fresh temporary folder."""
+    """scripts/run --no-build on a free port with its data in a fresh temporary folder.
 
-    def __init__(self, repo, workers=3, own_session=False):
+    With gemini=True (the default) a fake Gemini server (fake_gemini.py) runs on loopback and the
+    stack's chat pool is pointed at it with a random key in DATA/gemini.key; with gemini=False there
+    is no key, so the chat routes answer 503 chat_unavailable."""
+
+    # The chat pool gives up on the fake server after this long (the fake stalls for longer).
+    GEMINI_TIMEOUT_MS = 3000
+
+    def __init__(self, repo, workers=3, own_session=False, gemini=True):
         self.own_session = own_session  # its own process group, as in a terminal, for Ctrl-C tests
         self.repo = repo
         self.workers = workers
+        self.gemini = None
+        self.gemini_key = None
+        self.want_gemini = gemini
         self.tmpdir = tempfile.mkdtemp(prefix="frostbyte-e2e-")
         self.data = self.tmpdir
         self.port = None
@@ -331,8 +342,20 @@ class Stack:
         self.port = free_port()
         cmd = [os.path.join(self.repo, "scripts", "run"), "--no-build", "--port", str(self.port),
                "--data", self.data, "--workers", str(self.workers)]
+        env = dict(os.environ)
+        if self.want_gemini:
+            from fake_gemini import FakeGemini
+            self.gemini_key = "fake-" + secrets.token_hex(16)
+            self.gemini = FakeGemini(self.gemini_key, "gemini-test-model").start()
+            fd = os.open(os.path.join(self.data, "gemini.key"), os.O_WRONLY | os.O_CREAT, 0o600)
+            os.write(fd, (self.gemini_key + "\n").encode())
+            os.close(fd)
+            env.update(FROSTBYTE_GEMINI_BASE_URL=self.gemini.base_url,
+                       FROSTBYTE_GEMINI_MODEL="gemini-test-model",
+                       FROSTBYTE_GEMINI_CONNECT_TIMEOUT_MS="1000",
+                       FROSTBYTE_GEMINI_TIMEOUT_MS=str(self.GEMINI_TIMEOUT_MS))
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log,
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, env=env,
                                      stdin=subprocess.DEVNULL, start_new_session=self.own_session)
         threading.Thread(target=self._reader, daemon=True).start()
         deadline = time.monotonic() + timeout
@@ -360,21 +383,21 @@ class Stack:
             self._lines.put(line)
         self._lines.put(None)
 
-    def pool_pid(self):
-        with open(os.path.join(self.data, "run", "api.pid")) as f:
+    def pool_pid(self, pool="api"):
+        with open(os.path.join(self.data, "run", pool + ".pid")) as f:
             return int(f.read().strip())
 
-    def worker_pids(self):
-        return children_of(self.pool_pid())
+    def worker_pids(self, pool="api"):
+        return children_of(self.pool_pid(pool))
 
     def logs(self, n=15):
         return "\n".join(tail(os.path.join(self.data, p), n) for p in (
-            "scripts-run.log", "log/api.log", "log/nginx-error.log"))
+            "scripts-run.log", "log/api.log", "log/chat.log", "log/nginx-error.log"))
 
     def server_pids(self):
-        """nginx's master pid, the pool's pid and the worker pids: what scripts/run must stop."""
+        """nginx's master pid, the pools' pids and their workers: what scripts/run must stop."""
         pids = set()
-        for name in ("nginx", "api"):
+        for name in ("nginx", "api", "chat"):
             try:
                 with open(os.path.join(self.data, "run", name + ".pid")) as f:
                     pid = int(f.read().strip())
@@ -407,12 +430,14 @@ class Stack:
         self.stopped_by_itself = not killed
         if killed:
             self._stop_recorded_servers()
+        if self.gemini is not None:
+            self.gemini.stop()
         if self.proc.stdout:
             self.proc.stdout.close()
         self._log.close()
 
     def _stop_recorded_servers(self):
-        for name, expect in (("nginx", "nginx"), ("api", "multiwatch")):
+        for name, expect in (("nginx", "nginx"), ("api", "multiwatch"), ("chat", "multiwatch")):
             try:
                 with open(os.path.join(self.data, "run", name + ".pid")) as f:
                     pid = int(f.read().strip())

@@ -855,6 +855,7 @@ def operator_commands(ctx):
 
 import e2e_reviews  # noqa: E402,F401
 import e2e_boards  # noqa: E402,F401
+import e2e_chat  # noqa: E402,F401
 
 
 # --- last: what the whole run must have left behind ----------------------------------------------
@@ -905,10 +906,11 @@ def main():
             time.sleep(0.2)
             alive = sorted(p for p in servers if pid_alive(p))
             tap.ok(getattr(stack, "stopped_by_itself", False) and not alive,
-                   "SIGTERM to scripts/run stops nginx, the pool and every worker it started",
+                   "SIGTERM to scripts/run stops nginx, the api and chat pools and every worker it started",
                    "still alive: %s" % alive)
-            tap.ok(not os.path.exists(os.path.join(stack.data, "run", "api.sock")) and not port_open(port),
-                   "... and leaves no socket behind: the port is closed, the FastCGI socket removed")
+            tap.ok(not any(os.path.exists(os.path.join(stack.data, "run", s)) for s in ("api.sock", "chat.sock"))
+                   and not port_open(port),
+                   "... and leaves no socket behind: the port is closed, both FastCGI sockets removed")
         if keep:
             tap.diag("kept the data folder %s" % stack.tmpdir)
         stack.cleanup(keep)
@@ -927,6 +929,7 @@ def ctrl_c(tap):
             tap.ok(False, "Ctrl-C: a second scripts/run starts", why)
             return
         servers = stack.server_pids()
+        chat = stack.worker_pids("chat")
         os.killpg(stack.proc.pid, signal.SIGINT)
         try:
             rc = stack.proc.wait(timeout=20)
@@ -934,9 +937,10 @@ def ctrl_c(tap):
             rc = None
         time.sleep(0.2)
         alive = sorted(p for p in servers if pid_alive(p))
-        tap.ok(rc == 130 and len(servers) >= 4 and not alive,
-               "Ctrl-C stops scripts/run (exit 130) with nginx, the pool and its workers",
-               "exit %s, servers %s, still alive %s\n%s" % (rc, sorted(servers), alive, stack.logs(5)))
+        tap.ok(rc == 130 and len(servers) >= 4 and chat and chat <= servers and not alive,
+               "Ctrl-C stops scripts/run (exit 130) with nginx, both pools and their workers",
+               "exit %s, servers %s, chat workers %s, still alive %s\n%s"
+               % (rc, sorted(servers), sorted(chat), alive, stack.logs(5)))
     finally:
         stack.stop()
         stack.cleanup()

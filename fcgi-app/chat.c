@@ -1,0 +1,420 @@
+/* chat.c: the ranger chat: a camper's conversations and the Gemini call behind each message.
+ * The camper's message is committed before the upstream call and the reply after it; nothing is
+ * locked while the call waits. */
+#include "chat.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "db.h"
+#include "gemini.h"
+#include "json.h"
+#include "router.h"
+#include "util.h"
+
+#define RATE_WINDOW   (10 * 60)          /* seconds: chat_rate_limit messages per window per user */
+#define HISTORY       20                 /* messages sent upstream, the new one included */
+#define CALLS_KEPT    (2 * 24 * 3600)    /* the call ledger only needs today and the window */
+#define DEFAULT_TITLE "New conversation"
+
+static const char SQL_INSERT_CONV[] =
+	"INSERT INTO conversations (user_id, title) VALUES (?1, ?2)"
+	" RETURNING id, title, created_at, updated_at";
+static const char SQL_LIST[] =
+	"SELECT id, title, created_at, updated_at FROM conversations WHERE user_id = ?1"
+	" AND (?2 IS NULL OR (updated_at, id) < (?2, ?3))"
+	" ORDER BY updated_at DESC, id DESC LIMIT ?4";
+static const char SQL_GET_CONV[] =
+	"SELECT id, title, created_at, updated_at FROM conversations WHERE id = ?1 AND user_id = ?2";
+static const char SQL_MESSAGES[] =
+	"SELECT id, role, text, created_at FROM chat_messages WHERE conversation_id = ?1 ORDER BY id";
+static const char SQL_DELETE_CONV[] =
+	"DELETE FROM conversations WHERE id = ?1 AND user_id = ?2";
+static const char SQL_OWNED[] =
+	"SELECT 1 FROM conversations WHERE id = ?1 AND user_id = ?2";
+static const char SQL_USER_CALLS[] =
+	"SELECT count(*), min(called_at) FROM chat_calls WHERE user_id = ?1 AND called_at > ?2";
+static const char SQL_ALL_CALLS[] =
+	"SELECT count(*) FROM chat_calls WHERE called_at >= ?1";
+static const char SQL_INSERT_MSG[] =
+	"INSERT INTO chat_messages (conversation_id, role, text) VALUES (?1, ?2, ?3)"
+	" RETURNING id, created_at";
+static const char SQL_ADD_CALL[] =
+	"INSERT INTO chat_calls (user_id, called_at) VALUES (?1, ?2)";
+static const char SQL_PURGE_CALLS[] =
+	"DELETE FROM chat_calls WHERE called_at < ?1";
+static const char SQL_TOUCH_CONV[] =
+	"UPDATE conversations SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1";
+/* The last HISTORY messages, oldest first. */
+static const char SQL_HISTORY[] =
+	"SELECT role, text FROM (SELECT id, role, text FROM chat_messages WHERE conversation_id = ?1"
+	" ORDER BY id DESC LIMIT ?2) ORDER BY id";
+
+struct message {
+	int64_t id;
+	const char *role, *text, *created_at;
+};
+
+static int
+unavailable(struct request *rq, struct response *rs)
+{
+	return resp_error(rq, rs, 503, "chat_unavailable", NULL,
+			  "The ranger chat is not available right now. Please try again later.");
+}
+
+static int
+not_found(struct request *rq, struct response *rs)
+{
+	return resp_error(rq, rs, 404, "not_found", NULL, "There is no such conversation.");
+}
+
+/* Writes a conversation's fields (columns id, title, created_at, updated_at) into an open object. */
+static void
+conv_fields(struct jw *w, sqlite3_stmt *st)
+{
+	jw_kint(w, "id", sqlite3_column_int64(st, 0));
+	jw_kstring(w, "title", (const char *)sqlite3_column_text(st, 1));
+	jw_kstring(w, "created_at", (const char *)sqlite3_column_text(st, 2));
+	jw_kstring(w, "updated_at", (const char *)sqlite3_column_text(st, 3));
+}
+
+static void
+message_write(struct jw *w, const struct message *m)
+{
+	jw_object(w);
+	jw_kint(w, "id", m->id);
+	jw_kstring(w, "role", m->role);
+	jw_kstring(w, "text", m->text);
+	jw_kstring(w, "created_at", m->created_at);
+	jw_end(w);
+}
+
+int
+chat_create(struct request *rq, struct response *rs)
+{
+	static const char *const fields[] = { "title", NULL };
+	const char *title = NULL;
+	int st;
+	if (gemini_call == NULL)
+		return unavailable(rq, rs);
+	/* {title?}: an empty body is a conversation with the default title. */
+	if (rq->content_length > 0 &&
+	    ((st = json_parse_body(rq, rs, fields)) != 0 ||
+	     (st = json_str(rq, rs, "title", 1, 120, false, &title)) != 0))
+		return st;
+	for (const char *p = title; p != NULL && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return resp_error(rq, rs, 400, "invalid_field", "title",
+					  "Field \"title\" may not contain control characters.");
+
+	int rc = db_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	sqlite3_stmt *s = db_stmt(SQL_INSERT_CONV);
+	sqlite3_bind_int64(s, 1, rq->user->id);
+	sqlite3_bind_text(s, 2, title ? title : DEFAULT_TITLE, -1, SQLITE_STATIC);
+	struct jw w;
+	jw_init(&w, rq->a);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		jw_object(&w);
+		conv_fields(&w, s);
+		jw_end(&w);
+		rc = sqlite3_step(s); /* finish the RETURNING statement so the insert completes */
+	}
+	db_done(s);
+	if (rc != SQLITE_DONE || (rc = db_commit()) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	return resp_json(rs, 201, &w);
+}
+
+/* Cursor = base64url("updated_at|id") of the last conversation sent. */
+static bool
+parse_cursor(struct arena *a, const char *s, const char **updated_at, int64_t *id)
+{
+	size_t len = strlen(s);
+	char *raw = arena_alloc(a, len + 1);
+	long n = b64url_decode(s, len, (unsigned char *)raw, len);
+	/* "YYYY-MM-DDTHH:MM:SSZ" is 20 characters. */
+	if (n < 22 || raw[20] != '|' || memchr(raw, '\0', (size_t)n) != NULL)
+		return false;
+	raw[20] = '\0';
+	*updated_at = raw;
+	*id = parse_id(raw + 21, (size_t)n - 21);
+	return *id != 0;
+}
+
+int
+chat_list(struct request *rq, struct response *rs)
+{
+	if (gemini_call == NULL)
+		return unavailable(rq, rs);
+	bool bad = false;
+	const char *limit_s = query_get(rq, "limit", &bad), *cursor_s = query_get(rq, "cursor", &bad);
+	if (bad)
+		return resp_error(rq, rs, 400, "invalid_field", NULL, "The query string has a bad %-escape.");
+	int64_t limit = 20, cur_id = 0;
+	const char *cur_at = NULL;
+	if (limit_s != NULL && ((limit = parse_id(limit_s, strlen(limit_s))) < 1 || limit > 50))
+		return resp_error(rq, rs, 400, "invalid_field", "limit",
+				  "limit must be a whole number from 1 to 50.");
+	if (cursor_s != NULL && !parse_cursor(rq->a, cursor_s, &cur_at, &cur_id))
+		return resp_error(rq, rs, 400, "invalid_cursor", "cursor",
+				  "That page cursor is not valid for this list; start again from the first page.");
+
+	sqlite3_stmt *st = db_stmt(SQL_LIST);
+	sqlite3_bind_int64(st, 1, rq->user->id);
+	if (cur_at != NULL) {
+		sqlite3_bind_text(st, 2, cur_at, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, cur_id);
+	}
+	sqlite3_bind_int64(st, 4, limit + 1); /* one more tells whether a next page exists */
+	struct jw w;
+	jw_init(&w, rq->a);
+	jw_object(&w);
+	jw_key(&w, "items");
+	jw_array(&w);
+	const char *next = NULL, *last_at = NULL;
+	int64_t last_id = 0;
+	int rc, n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == limit) { /* a row beyond the page: the next page starts after the last row sent */
+			const char *raw = arena_printf(rq->a, "%s|%lld", last_at, (long long)last_id);
+			next = b64url_encode(rq->a, (const unsigned char *)raw, strlen(raw));
+			break;
+		}
+		jw_object(&w);
+		conv_fields(&w, st);
+		jw_end(&w);
+		last_id = sqlite3_column_int64(st, 0);
+		last_at = db_text(rq->a, st, 3);
+		n++;
+	}
+	db_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(rq, rs, rc);
+	jw_end(&w);
+	jw_kstring(&w, "next_cursor", next);
+	jw_end(&w);
+	return resp_json(rs, 200, &w);
+}
+
+int
+chat_get(struct request *rq, struct response *rs)
+{
+	if (gemini_call == NULL)
+		return unavailable(rq, rs);
+	struct jw w;
+	jw_init(&w, rq->a);
+	sqlite3_stmt *st = db_stmt(SQL_GET_CONV);
+	sqlite3_bind_int64(st, 1, rq->ids[0]);
+	sqlite3_bind_int64(st, 2, rq->user->id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		jw_object(&w);
+		conv_fields(&w, st);
+	}
+	db_done(st);
+	if (rc == SQLITE_DONE)
+		return not_found(rq, rs);
+	if (rc != SQLITE_ROW)
+		return db_fail(rq, rs, rc);
+
+	jw_key(&w, "messages");
+	jw_array(&w);
+	st = db_stmt(SQL_MESSAGES);
+	sqlite3_bind_int64(st, 1, rq->ids[0]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct message m = {
+			.id = sqlite3_column_int64(st, 0),
+			.role = (const char *)sqlite3_column_text(st, 1),
+			.text = (const char *)sqlite3_column_text(st, 2),
+			.created_at = (const char *)sqlite3_column_text(st, 3),
+		};
+		message_write(&w, &m);
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(rq, rs, rc);
+	jw_end(&w);
+	jw_end(&w);
+	return resp_json(rs, 200, &w);
+}
+
+int
+chat_delete(struct request *rq, struct response *rs)
+{
+	if (gemini_call == NULL)
+		return unavailable(rq, rs);
+	int rc;
+	if ((rc = db_begin()) != SQLITE_OK ||
+	    (rc = db_exec(SQL_DELETE_CONV, "ii", rq->ids[0], rq->user->id)) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	bool gone = sqlite3_changes(db) == 1;
+	if ((rc = db_commit()) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	return gone ? resp_empty(rs, 204) : not_found(rq, rs);
+}
+
+/* Inserts one message inside the caller's transaction; fills m->id and m->created_at. */
+static int
+insert_message(struct arena *a, int64_t conv, struct message *m)
+{
+	sqlite3_stmt *st = db_stmt(SQL_INSERT_MSG);
+	sqlite3_bind_int64(st, 1, conv);
+	sqlite3_bind_text(st, 2, m->role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, m->text, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		m->id = sqlite3_column_int64(st, 0);
+		m->created_at = db_text(a, st, 1);
+		rc = sqlite3_step(st); /* finish the RETURNING statement so the insert completes */
+	}
+	db_done(st);
+	return rc == SQLITE_DONE ? db_exec(SQL_TOUCH_CONV, "i", conv) : rc;
+}
+
+/* The per-user limit and the daily cap, inside the write transaction that records the call, so
+ * concurrent requests cannot both pass. 0 when the call may go ahead; else the status written. */
+static int
+check_limits(struct request *rq, struct response *rs, time_t now)
+{
+	sqlite3_stmt *st = db_stmt(SQL_USER_CALLS);
+	sqlite3_bind_int64(st, 1, rq->user->id);
+	sqlite3_bind_int64(st, 2, (int64_t)now - RATE_WINDOW);
+	int rc = sqlite3_step(st);
+	int64_t count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int64_t oldest = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	db_done(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(rq, rs, rc);
+	if (count >= config.chat_rate_limit) {
+		db_rollback();
+		int64_t wait = oldest + RATE_WINDOW - (int64_t)now;
+		resp_header(rs, "Retry-After", arena_printf(rq->a, "%lld", (long long)(wait < 1 ? 1 : wait)));
+		return resp_error(rq, rs, 429, "rate_limited", NULL, arena_printf(rq->a,
+				  "You have sent %d messages in 10 minutes; please wait a little.",
+				  config.chat_rate_limit));
+	}
+	if (config.chat_daily_cap <= 0)
+		return 0;
+	int64_t midnight = (int64_t)now - (int64_t)now % 86400; /* UTC: unix days are UTC days */
+	st = db_stmt(SQL_ALL_CALLS);
+	sqlite3_bind_int64(st, 1, midnight);
+	rc = sqlite3_step(st);
+	count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_done(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(rq, rs, rc);
+	if (count < config.chat_daily_cap)
+		return 0;
+	db_rollback();
+	resp_header(rs, "Retry-After", arena_printf(rq->a, "%lld", (long long)(midnight + 86400 - now)));
+	return resp_error(rq, rs, 503, "chat_unavailable", NULL,
+			  "The ranger has answered all the questions it can for today. Please come back "
+			  "tomorrow.");
+}
+
+/* The conversation's last HISTORY messages, oldest first, as turns the API accepts: a camper's
+ * message with no reply after it (a failed call) is left out, and the turns start with the camper. */
+static int
+load_history(struct arena *a, int64_t conv, struct gemini_turn *turns, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(SQL_HISTORY);
+	sqlite3_bind_int64(st, 1, conv);
+	sqlite3_bind_int64(st, 2, HISTORY);
+	int rc;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < HISTORY) {
+		const char *role = strcmp((const char *)sqlite3_column_text(st, 0), "model") == 0 ? "model" : "user";
+		if (*n == 0 && role[0] == 'm')
+			continue;
+		if (*n > 0 && role[0] == 'u' && turns[*n - 1].role[0] == 'u')
+			(*n)--; /* the earlier one was never answered */
+		turns[*n].role = role;
+		turns[(*n)++].text = db_text(a, st, 1);
+	}
+	db_done(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int
+chat_send(struct request *rq, struct response *rs)
+{
+	static const char *const fields[] = { "text", NULL };
+	if (gemini_call == NULL)
+		return unavailable(rq, rs);
+	const char *text;
+	int st;
+	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
+	    (st = json_str(rq, rs, "text", 1, 2000, true, &text)) != 0)
+		return st;
+	int64_t conv = rq->ids[0];
+
+	/* 1. The camper's message and the call's ledger row, committed before the call. */
+	time_t now = time(NULL);
+	struct message mine = { .role = "user", .text = text };
+	int rc = db_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	sqlite3_stmt *s = db_stmt(SQL_OWNED);
+	sqlite3_bind_int64(s, 1, conv);
+	sqlite3_bind_int64(s, 2, rq->user->id);
+	rc = sqlite3_step(s);
+	db_done(s);
+	if (rc == SQLITE_DONE) {
+		db_rollback();
+		return not_found(rq, rs);
+	}
+	if (rc != SQLITE_ROW)
+		return db_fail(rq, rs, rc);
+	if ((st = check_limits(rq, rs, now)) != 0)
+		return st;
+	if ((rc = insert_message(rq->a, conv, &mine)) != SQLITE_OK ||
+	    (rc = db_exec(SQL_ADD_CALL, "ii", rq->user->id, (int64_t)now)) != SQLITE_OK ||
+	    (rc = db_exec(SQL_PURGE_CALLS, "i", (int64_t)now - CALLS_KEPT)) != SQLITE_OK ||
+	    (rc = db_commit()) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+
+	/* 2. The call, with no transaction open. */
+	struct gemini_turn turns[HISTORY];
+	size_t n;
+	if ((rc = load_history(rq->a, conv, turns, &n)) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	struct message reply = { .role = "model" };
+	switch (gemini_call(rq->a, turns, n, &reply.text)) {
+	case GEMINI_OK:
+	case GEMINI_BLOCKED:
+		break;
+	case GEMINI_TIMEOUT:
+		return resp_error(rq, rs, 504, "upstream_timeout", NULL,
+				  "The ranger took too long to answer. Your message is saved; please try again.");
+	case GEMINI_ERROR:
+	default:
+		return resp_error(rq, rs, 502, "upstream_error", NULL,
+				  "The ranger could not answer just now. Your message is saved; please try again.");
+	}
+
+	/* 3. The reply. The conversation may have been deleted meanwhile: then there is nothing to
+	 * add it to. */
+	if ((rc = db_begin()) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	rc = insert_message(rq->a, conv, &reply);
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+		db_rollback();
+		return not_found(rq, rs);
+	}
+	if (rc != SQLITE_OK || (rc = db_commit()) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+
+	struct jw w;
+	jw_init(&w, rq->a);
+	jw_object(&w);
+	jw_key(&w, "message");
+	message_write(&w, &mine);
+	jw_key(&w, "reply");
+	message_write(&w, &reply);
+	jw_end(&w);
+	return resp_json(rs, 201, &w);
+}
