@@ -10,6 +10,7 @@
 #include "db.h"
 #include "gemini.h"
 #include "json.h"
+#include "page.h"
 #include "router.h"
 #include "util.h"
 
@@ -101,12 +102,8 @@ chat_create(struct request *rq, struct response *rs)
 	/* {title?}: an empty body is a conversation with the default title. */
 	if (rq->content_length > 0 &&
 	    ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	     (st = json_str(rq, rs, "title", 1, 120, false, &title)) != 0))
+	     (st = json_text(rq, rs, "title", 120, false, false, &title)) != 0))
 		return st;
-	for (const char *p = title; p != NULL && *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return resp_error(rq, rs, 400, "invalid_field", "title",
-					  "Field \"title\" may not contain control characters.");
 
 	int rc = db_begin();
 	if (rc != SQLITE_OK)
@@ -129,20 +126,14 @@ chat_create(struct request *rq, struct response *rs)
 	return resp_json(rs, 201, &w);
 }
 
-/* Cursor = base64url("updated_at|id") of the last conversation sent. */
-static bool
-parse_cursor(struct arena *a, const char *s, const char **updated_at, int64_t *id)
+static int
+conv_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 {
-	size_t len = strlen(s);
-	char *raw = arena_alloc(a, len + 1);
-	long n = b64url_decode(s, len, (unsigned char *)raw, len);
-	/* "YYYY-MM-DDTHH:MM:SSZ" is 20 characters. */
-	if (n < 22 || raw[20] != '|' || memchr(raw, '\0', (size_t)n) != NULL)
-		return false;
-	raw[20] = '\0';
-	*updated_at = raw;
-	*id = parse_id(raw + 21, (size_t)n - 21);
-	return *id != 0;
+	(void)rq;
+	jw_object(w);
+	conv_fields(w, st);
+	jw_end(w);
+	return SQLITE_OK;
 }
 
 int
@@ -150,54 +141,18 @@ chat_list(struct request *rq, struct response *rs)
 {
 	if (gemini_call == NULL)
 		return unavailable(rq, rs);
-	bool bad = false;
-	const char *limit_s = query_get(rq, "limit", &bad), *cursor_s = query_get(rq, "cursor", &bad);
-	if (bad)
-		return resp_error(rq, rs, 400, "invalid_field", NULL, "The query string has a bad %-escape.");
-	int64_t limit = 20, cur_id = 0;
-	const char *cur_at = NULL;
-	if (limit_s != NULL && ((limit = parse_id(limit_s, strlen(limit_s))) < 1 || limit > 50))
-		return resp_error(rq, rs, 400, "invalid_field", "limit",
-				  "limit must be a whole number from 1 to 50.");
-	if (cursor_s != NULL && !parse_cursor(rq->a, cursor_s, &cur_at, &cur_id))
-		return resp_error(rq, rs, 400, "invalid_cursor", "cursor",
-				  "That page cursor is not valid for this list; start again from the first page.");
-
-	sqlite3_stmt *st = db_stmt(SQL_LIST);
-	sqlite3_bind_int64(st, 1, rq->user->id);
-	if (cur_at != NULL) {
-		sqlite3_bind_text(st, 2, cur_at, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, cur_id);
+	struct page pg;
+	int st = page_read(rq, rs, "conversations", &pg);
+	if (st != 0)
+		return st;
+	sqlite3_stmt *s = db_stmt(SQL_LIST); /* most recently active first: (updated_at, id) */
+	sqlite3_bind_int64(s, 1, rq->user->id);
+	if (pg.key != NULL) {
+		sqlite3_bind_text(s, 2, pg.key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, pg.id);
 	}
-	sqlite3_bind_int64(st, 4, limit + 1); /* one more tells whether a next page exists */
-	struct jw w;
-	jw_init(&w, rq->a);
-	jw_object(&w);
-	jw_key(&w, "items");
-	jw_array(&w);
-	const char *next = NULL, *last_at = NULL;
-	int64_t last_id = 0;
-	int rc, n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == limit) { /* a row beyond the page: the next page starts after the last row sent */
-			const char *raw = arena_printf(rq->a, "%s|%lld", last_at, (long long)last_id);
-			next = b64url_encode(rq->a, (const unsigned char *)raw, strlen(raw));
-			break;
-		}
-		jw_object(&w);
-		conv_fields(&w, st);
-		jw_end(&w);
-		last_id = sqlite3_column_int64(st, 0);
-		last_at = db_text(rq->a, st, 3);
-		n++;
-	}
-	db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(rq, rs, rc);
-	jw_end(&w);
-	jw_kstring(&w, "next_cursor", next);
-	jw_end(&w);
-	return resp_json(rs, 200, &w);
+	sqlite3_bind_int64(s, 4, pg.limit + 1);
+	return page_answer(rq, rs, s, "conversations", 3, &pg, conv_item);
 }
 
 int

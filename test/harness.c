@@ -169,6 +169,26 @@ jget(cJSON *o, const char *path)
 }
 
 const char *
+sfmt(const char *f, ...)
+{
+	static char ring[8][8192];
+	static int next;
+	char *out = ring[next++ % 8];
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(out, sizeof(ring[0]), f, ap);
+	va_end(ap);
+	return out;
+}
+
+int
+jint(cJSON *o, const char *path)
+{
+	cJSON *v = jget(o, path);
+	return cJSON_IsNumber(v) ? v->valueint : -1;
+}
+
+const char *
 err_code(const struct reply *r)
 {
 	cJSON *c = jget(r->json, "error.code");

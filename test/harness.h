@@ -34,6 +34,12 @@ bool is_error(const struct reply *r, int status, const char *code, const char *f
 /* Member lookup by dotted path: "user.id" */
 cJSON *jget(cJSON *o, const char *path);
 
+/* printf into one of 8 rotating 8 KiB buffers, for a body or path built inline (the ninth call
+ * reuses the first buffer). */
+const char *sfmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+/* The integer at a dotted path, or -1 when it is not a number. */
+int jint(cJSON *o, const char *path);
+
 /* Signs up a user and returns its bearer header value ("Bearer ...") in static storage per call. */
 const char *signup(const char *username, const char *password);
 

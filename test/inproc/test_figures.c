@@ -24,18 +24,6 @@ static struct cell {
 
 static const char *tokens[USERS + 1]; /* the last is the admin */
 
-static const char *
-fmt(const char *f, ...)
-{
-	static char ring[8][1024];
-	static int next;
-	char *out = ring[next++ % 8];
-	va_list ap;
-	va_start(ap, f);
-	vsnprintf(out, sizeof(ring[0]), f, ap);
-	va_end(ap);
-	return out;
-}
 
 static unsigned rng = 12345;
 static int
@@ -64,15 +52,15 @@ step(void)
 	const char *t = tokens[u];
 	switch (roll(7)) {
 	case 0: case 1: /* rate */
-		expect(call("PUT", fmt("/api/parks/%d/rating", park), fmt("{\"stars\":%d}", stars),
+		expect(call("PUT", sfmt("/api/parks/%d/rating", park), sfmt("{\"stars\":%d}", stars),
 			    "Authorization", t, NULL), c->rated ? 200 : 201, "rate");
 		c->rated = true;
 		c->stars = stars;
 		break;
 	case 2: case 3: { /* review */
 		int camper = roll(6);
-		struct reply r = call("POST", fmt("/api/parks/%d/reviews", park),
-				      fmt("{\"stars\":%d,\"title\":\"T\",\"body\":\"B\",\"camper_type\":\"%s\"}",
+		struct reply r = call("POST", sfmt("/api/parks/%d/reviews", park),
+				      sfmt("{\"stars\":%d,\"title\":\"T\",\"body\":\"B\",\"camper_type\":\"%s\"}",
 					  stars, campers[camper]), "Authorization", t, NULL);
 		expect(r, c->reviewed ? 409 : 201, "review");
 		if (!c->reviewed) {
@@ -86,18 +74,18 @@ step(void)
 	}
 	case 4: /* edit the review's stars */
 		if (c->reviewed) {
-			expect(call("PATCH", fmt("/api/reviews/%d", c->review_id), fmt("{\"stars\":%d}", stars),
+			expect(call("PATCH", sfmt("/api/reviews/%d", c->review_id), sfmt("{\"stars\":%d}", stars),
 				    "Authorization", t, NULL), 200, "edit");
 			c->stars = stars;
 		}
 		break;
 	case 5: /* delete the review, or the rating when there is no review */
 		if (c->reviewed) {
-			expect(call("DELETE", fmt("/api/reviews/%d", c->review_id), NULL, "Authorization", t, NULL),
+			expect(call("DELETE", sfmt("/api/reviews/%d", c->review_id), NULL, "Authorization", t, NULL),
 			       204, "delete review");
 			c->reviewed = c->hidden = false;
 		} else {
-			expect(call("DELETE", fmt("/api/parks/%d/rating", park), NULL, "Authorization", t, NULL),
+			expect(call("DELETE", sfmt("/api/parks/%d/rating", park), NULL, "Authorization", t, NULL),
 			       c->rated ? 204 : 404, "delete rating");
 			c->rated = false;
 		}
@@ -105,8 +93,8 @@ step(void)
 	case 6: /* a moderator hides or unhides */
 		if (c->reviewed) {
 			bool hide = roll(2) == 0;
-			expect(call("PATCH", fmt("/api/admin/reviews/%d", c->review_id),
-				    fmt("{\"hidden\":%s,\"reason\":\"test\"}", hide ? "true" : "false"),
+			expect(call("PATCH", sfmt("/api/admin/reviews/%d", c->review_id),
+				    sfmt("{\"hidden\":%s,\"reason\":\"test\"}", hide ? "true" : "false"),
 				    "Authorization", tokens[USERS], NULL), 200, "moderate");
 			c->hidden = hide;
 		}
@@ -149,12 +137,6 @@ average_is(cJSON *v, const struct figures *f)
 	return f->n == 0 ? cJSON_IsNull(v) : same_double(v, (double)f->total / f->n);
 }
 
-static int
-num(cJSON *j, const char *path)
-{
-	cJSON *v = jget(j, path);
-	return cJSON_IsNumber(v) ? v->valueint : -1;
-}
 
 static void
 check_all(const char *when_)
@@ -167,15 +149,15 @@ check_all(const char *when_)
 		all_n += f.n, all_total += f.total, all_reviews += f.reviews;
 		int park = FIRST_PARK + p;
 
-		struct reply r = call("GET", fmt("/api/parks/%d", park), NULL, NULL);
+		struct reply r = call("GET", sfmt("/api/parks/%d", park), NULL, NULL);
 		bool dist_ok = true;
 		for (int s = 1; s <= 5; s++)
-			dist_ok &= num(r.json, fmt("rating.distribution.%d", s)) == f.dist[s];
-		ok(r.status == 200 && num(r.json, "rating.count") == f.n && average_is(jget(r.json, "rating.average"), &f) &&
-		   dist_ok && num(r.json, "review_count") == f.reviews,
+			dist_ok &= jint(r.json, sfmt("rating.distribution.%d", s)) == f.dist[s];
+		ok(r.status == 200 && jint(r.json, "rating.count") == f.n && average_is(jget(r.json, "rating.average"), &f) &&
+		   dist_ok && jint(r.json, "review_count") == f.reviews,
 		   "%s: park %d page: count %d, average, distribution and %d reviews", when, park, f.n, f.reviews);
 
-		r = call("GET", fmt("/api/analytics/parks/%d", park), NULL, NULL);
+		r = call("GET", sfmt("/api/analytics/parks/%d", park), NULL, NULL);
 		cJSON *months = jget(r.json, "reviews_by_month");
 		cJSON *this_month = cJSON_GetArrayItem(months, cJSON_GetArraySize(months) - 1);
 		int review_stars = 0;
@@ -184,10 +166,10 @@ check_all(const char *when_)
 				review_stars += model[u][p].stars;
 		bool campers_ok = true;
 		for (int k = 0; k < 6; k++)
-			campers_ok &= num(r.json, fmt("camper_types.%s", campers[k])) == f.campers[k];
-		ok(r.status == 200 && num(r.json, "rating.count") == f.n && average_is(jget(r.json, "rating.average"), &f) &&
-		   num(r.json, "review_count") == f.reviews && cJSON_GetArraySize(months) == 24 &&
-		   num(this_month, "count") == f.reviews &&
+			campers_ok &= jint(r.json, sfmt("camper_types.%s", campers[k])) == f.campers[k];
+		ok(r.status == 200 && jint(r.json, "rating.count") == f.n && average_is(jget(r.json, "rating.average"), &f) &&
+		   jint(r.json, "review_count") == f.reviews && cJSON_GetArraySize(months) == 24 &&
+		   jint(this_month, "count") == f.reviews &&
 		   (f.reviews == 0 ? cJSON_IsNull(jget(this_month, "average"))
 				   : same_double(jget(this_month, "average"), (double)review_stars / f.reviews)) &&
 		   campers_ok,
@@ -197,11 +179,11 @@ check_all(const char *when_)
 	struct reply r = call("GET", "/api/analytics/summary", NULL, NULL);
 	cJSON *act = jget(r.json, "activity");
 	cJSON *today = cJSON_GetArrayItem(act, cJSON_GetArraySize(act) - 1);
-	ok(r.status == 200 && num(r.json, "ratings") == all_n && num(r.json, "reviews") == all_reviews &&
-	   num(r.json, "parks") == 63 && num(r.json, "users") == USERS + 1 &&
+	ok(r.status == 200 && jint(r.json, "ratings") == all_n && jint(r.json, "reviews") == all_reviews &&
+	   jint(r.json, "parks") == 63 && jint(r.json, "users") == USERS + 1 &&
 	   (all_n == 0 ? cJSON_IsNull(jget(r.json, "average_rating"))
 		       : same_double(jget(r.json, "average_rating"), (double)all_total / all_n)) &&
-	   cJSON_GetArraySize(act) == 30 && num(today, "reviews") == all_reviews && num(today, "ratings") == all_n,
+	   cJSON_GetArraySize(act) == 30 && jint(today, "reviews") == all_reviews && jint(today, "ratings") == all_n,
 	   "%s: summary: %d ratings, %d reviews, site average, today's activity", when, all_n, all_reviews);
 
 	/* sort=rating: the Bayesian score with m = site mean and C = 10, highest first, ties by id. */
@@ -220,7 +202,7 @@ check_all(const char *when_)
 	do {
 		r = call("GET", path, NULL, NULL);
 		cJSON_ArrayForEach(it, jget(r.json, "items")) {
-			int id = num(it, "id");
+			int id = jint(it, "id");
 			if (id >= FIRST_PARK && id < FIRST_PARK + PARKS)
 				pos[id - FIRST_PARK] = i;
 			i++;
@@ -241,7 +223,7 @@ check_all(const char *when_)
 		r = call("GET", "/api/analytics/summary", NULL, NULL);
 		bool top_ok = false;
 		cJSON_ArrayForEach(it, jget(r.json, "top_rated"))
-			if (num(it, "id") == FIRST_PARK + want_first)
+			if (jint(it, "id") == FIRST_PARK + want_first)
 				top_ok = same_double(jget(it, "score"), score[want_first]);
 		ok(top_ok, "%s: top_rated holds the best park with its score", when);
 	}
@@ -252,7 +234,7 @@ main(void)
 {
 	harness_setup();
 	for (int u = 0; u < USERS; u++)
-		tokens[u] = signup(fmt("figure%d", u), PASSWORD);
+		tokens[u] = signup(sfmt("figure%d", u), PASSWORD);
 	tokens[USERS] = signup("moderator", PASSWORD);
 	sqlite3_exec(db, "UPDATE users SET role = 'admin' WHERE username = 'moderator'", NULL, NULL, NULL);
 
@@ -260,7 +242,7 @@ main(void)
 	for (int i = 1; i <= STEPS; i++) {
 		step();
 		if (i % 100 == 0)
-			check_all(fmt("after %d steps", i));
+			check_all(sfmt("after %d steps", i));
 	}
 	is_int(failures, 0, "every step answered as the model expects");
 

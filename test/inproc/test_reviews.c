@@ -10,18 +10,6 @@
 #define PASSWORD "correct horse battery"
 
 /* printf into a small ring, so a test can build a body or path inline. */
-static const char *
-fmt(const char *f, ...)
-{
-	static char ring[8][8192];
-	static int next;
-	char *out = ring[next++ % 8];
-	va_list ap;
-	va_start(ap, f);
-	vsnprintf(out, sizeof(ring[0]), f, ap);
-	va_end(ap);
-	return out;
-}
 
 static int64_t
 count_rows(const char *sql)
@@ -34,12 +22,6 @@ count_rows(const char *sql)
 	return n;
 }
 
-static int
-num(cJSON *j, const char *path)
-{
-	cJSON *v = jget(j, path);
-	return cJSON_IsNumber(v) ? v->valueint : -1;
-}
 
 static const char *
 str(cJSON *j, const char *path)
@@ -58,18 +40,18 @@ ratings(const char *a, const char *b)
 
 	r = call("PUT", "/api/parks/3/rating", "{\"stars\":4}", "Authorization", a, NULL);
 	is_int(r.status, 201, "PUT rating: 201 when created");
-	is_int(num(r.json, "park_id"), 3, "... park_id");
-	is_int(num(r.json, "stars"), 4, "... stars");
+	is_int(jint(r.json, "park_id"), 3, "... park_id");
+	is_int(jint(r.json, "stars"), 4, "... stars");
 	ok(strlen(str(r.json, "updated_at")) == 20, "... updated_at is a UTC timestamp");
 	r = call("PUT", "/api/parks/3/rating", "{\"stars\":2}", "Authorization", a, NULL);
 	is_int(r.status, 200, "PUT rating again: 200 when changed");
-	is_int(num(r.json, "stars"), 2, "... with the new stars");
+	is_int(jint(r.json, "stars"), 2, "... with the new stars");
 	r = call("PUT", "/api/parks/3/rating", "{\"stars\":2}", "Authorization", a, NULL);
 	is_int(r.status, 200, "PUT the same stars: 200");
 	is_int(count_rows("SELECT count(*) FROM ratings WHERE park_id = 3"), 1, "... one row per user per park");
 	r = call("GET", "/api/parks/3/rating", NULL, "Authorization", a, NULL);
 	is_int(r.status, 200, "GET rating: 200");
-	is_int(num(r.json, "stars"), 2, "... the caller's stars");
+	is_int(jint(r.json, "stars"), 2, "... the caller's stars");
 	r = call("GET", "/api/parks/3/rating", NULL, "Authorization", b, NULL);
 	is_int(r.status, 404, "another user's GET rating: 404 not_rated (their own, not A's)");
 
@@ -110,7 +92,7 @@ ratings(const char *a, const char *b)
 static const char *
 review_body(int stars, const char *title)
 {
-	return fmt("{\"stars\":%d,\"title\":\"%s\",\"body\":\"Quiet sites, cold nights.\\nBring layers.\","
+	return sfmt("{\"stars\":%d,\"title\":\"%s\",\"body\":\"Quiet sites, cold nights.\\nBring layers.\","
 		   "\"visited_on\":\"2025-07\",\"camper_type\":\"tent\"}", stars, title);
 }
 
@@ -153,11 +135,11 @@ validation(const char *a)
 		if (bad[i].field)
 			is_str(err_field(&r) ? err_field(&r) : "(none)", bad[i].field, "... field %s", bad[i].field);
 	}
-	r = call("POST", "/api/parks/5/reviews", fmt("{\"stars\":4,\"title\":\"%s\",\"body\":\"b\"}", long_title),
+	r = call("POST", "/api/parks/5/reviews", sfmt("{\"stars\":4,\"title\":\"%s\",\"body\":\"b\"}", long_title),
 		 "Authorization", a, NULL);
 	is_int(r.status, 400, "a 121-character title: 400");
 	is_str(err_field(&r) ? err_field(&r) : "", "title", "... field title");
-	r = call("POST", "/api/parks/5/reviews", fmt("{\"stars\":4,\"title\":\"t\",\"body\":\"%s\"}", long_body),
+	r = call("POST", "/api/parks/5/reviews", sfmt("{\"stars\":4,\"title\":\"t\",\"body\":\"%s\"}", long_body),
 		 "Authorization", a, NULL);
 	is_int(r.status, 400, "a 5001-character body: 400");
 	is_str(err_field(&r) ? err_field(&r) : "", "body", "... field body");
@@ -167,10 +149,10 @@ validation(const char *a)
 	char wide[400] = "";
 	for (int i = 0; i < 120; i++)
 		strcat(wide, "\xe2\x9b\xba"); /* U+26FA tent */
-	r = call("POST", "/api/parks/5/reviews", fmt("{\"stars\":5,\"title\":\"%s\",\"body\":\"ok\"}", wide),
+	r = call("POST", "/api/parks/5/reviews", sfmt("{\"stars\":5,\"title\":\"%s\",\"body\":\"ok\"}", wide),
 		 "Authorization", a, NULL);
 	is_int(r.status, 201, "a title of 120 tent emoji (360 bytes) is accepted");
-	r = call("DELETE", fmt("/api/reviews/%d", num(r.json, "id")), NULL, "Authorization", a, NULL);
+	r = call("DELETE", sfmt("/api/reviews/%d", jint(r.json, "id")), NULL, "Authorization", a, NULL);
 	is_int(r.status, 204, "... and deleted again");
 	r = call("DELETE", "/api/parks/5/rating", NULL, "Authorization", a, NULL);
 	is_int(r.status, 204, "... with its rating");
@@ -198,109 +180,109 @@ ownership(const char *a, const char *b, const char *admin)
 	struct reply r;
 	r = call("POST", "/api/parks/7/reviews", review_body(4, "Great dunes"), "Authorization", a, NULL);
 	is_int(r.status, 201, "A writes a review: 201");
-	int id = num(r.json, "id");
-	is_int(num(r.json, "stars"), 4, "... stars 4");
+	int id = jint(r.json, "id");
+	is_int(jint(r.json, "stars"), 4, "... stars 4");
 	is_str(str(r.json, "title"), "Great dunes", "... title");
 	is_str(str(r.json, "visited_on"), "2025-07", "... visited_on");
 	is_str(str(r.json, "camper_type"), "tent", "... camper_type");
-	is_int(num(r.json, "helpful_count"), 0, "... helpful_count 0");
+	is_int(jint(r.json, "helpful_count"), 0, "... helpful_count 0");
 	is_str(str(r.json, "author.display_name"), "alice", "... the author is A");
 	ok(jget(r.json, "author.password_hash") == NULL && jget(r.json, "user_id") == NULL,
 	   "... and nothing private about the author");
 	r = call("GET", "/api/parks/7/rating", NULL, "Authorization", a, NULL);
-	is_int(num(r.json, "stars"), 4, "the review's stars became A's rating for the park");
+	is_int(jint(r.json, "stars"), 4, "the review's stars became A's rating for the park");
 
 	r = call("POST", "/api/parks/7/reviews", review_body(2, "Again"), "Authorization", a, NULL);
 	is_int(r.status, 409, "a second review of the same park: 409");
 	is_str(err_code(&r), "already_reviewed", "... already_reviewed");
-	is_int(num(r.json, "error.review_id"), id, "... with the existing review_id");
+	is_int(jint(r.json, "error.review_id"), id, "... with the existing review_id");
 
-	r = call("PATCH", fmt("/api/reviews/%d", id), "{\"title\":\"Mine now\"}", "Authorization", b, NULL);
+	r = call("PATCH", sfmt("/api/reviews/%d", id), "{\"title\":\"Mine now\"}", "Authorization", b, NULL);
 	is_int(r.status, 403, "B edits A's review: 403");
 	is_str(err_code(&r), "forbidden", "... forbidden");
-	r = call("PATCH", fmt("/api/reviews/%d", id), "{\"title\":\"x\",\"user_id\":2}", "Authorization", a, NULL);
+	r = call("PATCH", sfmt("/api/reviews/%d", id), "{\"title\":\"x\",\"user_id\":2}", "Authorization", a, NULL);
 	is_int(r.status, 400, "a user_id in a PATCH body: 400 unknown_field");
-	r = call("DELETE", fmt("/api/reviews/%d", id), NULL, "Authorization", b, NULL);
+	r = call("DELETE", sfmt("/api/reviews/%d", id), NULL, "Authorization", b, NULL);
 	is_int(r.status, 403, "B deletes A's review: 403");
-	r = call("GET", fmt("/api/reviews/%d", id), NULL, NULL);
+	r = call("GET", sfmt("/api/reviews/%d", id), NULL, NULL);
 	is_str(str(r.json, "title"), "Great dunes", "... A's review is unchanged");
 
-	r = call("PATCH", fmt("/api/reviews/%d", id), "{\"stars\":5,\"title\":\"Greater dunes\",\"visited_on\":null}",
+	r = call("PATCH", sfmt("/api/reviews/%d", id), "{\"stars\":5,\"title\":\"Greater dunes\",\"visited_on\":null}",
 		 "Authorization", a, NULL);
 	is_int(r.status, 200, "A edits the review: 200");
-	is_int(num(r.json, "stars"), 5, "... stars 5");
+	is_int(jint(r.json, "stars"), 5, "... stars 5");
 	is_str(str(r.json, "title"), "Greater dunes", "... the new title");
 	ok(cJSON_IsNull(jget(r.json, "visited_on")), "... visited_on cleared by null");
 	is_str(str(r.json, "camper_type"), "tent", "... camper_type kept");
 	r = call("GET", "/api/parks/7/rating", NULL, "Authorization", a, NULL);
-	is_int(num(r.json, "stars"), 5, "... and the rating followed the stars");
+	is_int(jint(r.json, "stars"), 5, "... and the rating followed the stars");
 	r = call("PUT", "/api/parks/7/rating", "{\"stars\":3}", "Authorization", a, NULL);
 	is_int(r.status, 200, "A changes the rating with PUT");
-	r = call("GET", fmt("/api/reviews/%d", id), NULL, NULL);
-	is_int(num(r.json, "stars"), 3, "... and the review shows the same stars (one source of truth)");
+	r = call("GET", sfmt("/api/reviews/%d", id), NULL, NULL);
+	is_int(jint(r.json, "stars"), 3, "... and the review shows the same stars (one source of truth)");
 	r = call("DELETE", "/api/parks/7/rating", NULL, "Authorization", a, NULL);
 	is_int(r.status, 409, "deleting the rating of a reviewed park: 409");
 	is_str(err_code(&r), "rating_has_review", "... rating_has_review");
 
 	/* Helpful votes. */
-	r = call("PUT", fmt("/api/reviews/%d/helpful", id), NULL, "Authorization", a, NULL);
+	r = call("PUT", sfmt("/api/reviews/%d/helpful", id), NULL, "Authorization", a, NULL);
 	is_int(r.status, 403, "a vote on one's own review: 403");
 	is_str(err_code(&r), "own_review", "... own_review");
-	r = call("PUT", fmt("/api/reviews/%d/helpful", id), NULL, "Authorization", b, NULL);
+	r = call("PUT", sfmt("/api/reviews/%d/helpful", id), NULL, "Authorization", b, NULL);
 	is_int(r.status, 204, "B finds it helpful: 204");
-	r = call("PUT", fmt("/api/reviews/%d/helpful", id), NULL, "Authorization", b, NULL);
+	r = call("PUT", sfmt("/api/reviews/%d/helpful", id), NULL, "Authorization", b, NULL);
 	is_int(r.status, 204, "... again: 204 (idempotent)");
-	r = call("GET", fmt("/api/reviews/%d", id), NULL, NULL);
-	is_int(num(r.json, "helpful_count"), 1, "... counted once");
-	r = call("PUT", fmt("/api/reviews/%d/helpful", id), NULL, NULL);
+	r = call("GET", sfmt("/api/reviews/%d", id), NULL, NULL);
+	is_int(jint(r.json, "helpful_count"), 1, "... counted once");
+	r = call("PUT", sfmt("/api/reviews/%d/helpful", id), NULL, NULL);
 	is_int(r.status, 401, "a vote without a token: 401");
-	r = call("DELETE", fmt("/api/reviews/%d/helpful", id), NULL, "Authorization", admin, NULL);
+	r = call("DELETE", sfmt("/api/reviews/%d/helpful", id), NULL, "Authorization", admin, NULL);
 	is_int(r.status, 204, "removing a vote one never gave: 204, and B's vote stays");
-	r = call("GET", fmt("/api/reviews/%d", id), NULL, NULL);
-	is_int(num(r.json, "helpful_count"), 1, "... still 1");
-	r = call("DELETE", fmt("/api/reviews/%d/helpful", id), NULL, "Authorization", b, NULL);
+	r = call("GET", sfmt("/api/reviews/%d", id), NULL, NULL);
+	is_int(jint(r.json, "helpful_count"), 1, "... still 1");
+	r = call("DELETE", sfmt("/api/reviews/%d/helpful", id), NULL, "Authorization", b, NULL);
 	is_int(r.status, 204, "B takes the vote back: 204");
-	r = call("GET", fmt("/api/reviews/%d", id), NULL, NULL);
-	is_int(num(r.json, "helpful_count"), 0, "... 0");
+	r = call("GET", sfmt("/api/reviews/%d", id), NULL, NULL);
+	is_int(jint(r.json, "helpful_count"), 0, "... 0");
 	r = call("PUT", "/api/reviews/999999/helpful", NULL, "Authorization", b, NULL);
 	is_int(r.status, 404, "a vote on a review that does not exist: 404");
 
 	/* Reports and moderation. */
-	r = call("POST", fmt("/api/reviews/%d/reports", id), "{\"reason\":\"spam\"}", "Authorization", a, NULL);
+	r = call("POST", sfmt("/api/reviews/%d/reports", id), "{\"reason\":\"spam\"}", "Authorization", a, NULL);
 	is_int(r.status, 403, "reporting one's own review: 403 own_review");
-	r = call("POST", fmt("/api/reviews/%d/reports", id), "{\"reason\":\"rude\"}", "Authorization", b, NULL);
+	r = call("POST", sfmt("/api/reviews/%d/reports", id), "{\"reason\":\"rude\"}", "Authorization", b, NULL);
 	is_int(r.status, 400, "an unknown reason: 400");
 	is_str(err_field(&r) ? err_field(&r) : "", "reason", "... field reason");
-	r = call("POST", fmt("/api/reviews/%d/reports", id), fmt("{\"reason\":\"other\",\"note\":\"%0501d\"}", 0),
+	r = call("POST", sfmt("/api/reviews/%d/reports", id), sfmt("{\"reason\":\"other\",\"note\":\"%0501d\"}", 0),
 		 "Authorization", b, NULL);
 	is_int(r.status, 400, "a 501-character note: 400");
-	r = call("POST", fmt("/api/reviews/%d/reports", id), "{\"reason\":\"spam\",\"note\":\"Advertises a shop\"}",
+	r = call("POST", sfmt("/api/reviews/%d/reports", id), "{\"reason\":\"spam\",\"note\":\"Advertises a shop\"}",
 		 "Authorization", b, NULL);
 	is_int(r.status, 201, "B reports A's review: 201");
-	is_int(num(r.json, "review_id"), id, "... review_id");
+	is_int(jint(r.json, "review_id"), id, "... review_id");
 	is_str(str(r.json, "reason"), "spam", "... reason");
-	r = call("POST", fmt("/api/reviews/%d/reports", id), "{\"reason\":\"offensive\"}", "Authorization", b, NULL);
+	r = call("POST", sfmt("/api/reviews/%d/reports", id), "{\"reason\":\"offensive\"}", "Authorization", b, NULL);
 	is_int(r.status, 409, "a second open report by B: 409");
 	is_str(err_code(&r), "already_reported", "... already_reported");
 
 	r = call("GET", "/api/admin/reports", NULL, "Authorization", b, NULL);
 	is_int(r.status, 403, "a user reads the report queue: 403");
 	is_str(err_code(&r), "forbidden", "... forbidden");
-	r = call("PATCH", fmt("/api/admin/reviews/%d", id), "{\"hidden\":true,\"reason\":\"spam\"}",
+	r = call("PATCH", sfmt("/api/admin/reviews/%d", id), "{\"hidden\":true,\"reason\":\"spam\"}",
 		 "Authorization", b, NULL);
 	is_int(r.status, 403, "a user hides a review: 403");
 	r = call("GET", "/api/admin/reports", NULL, "Authorization", admin, NULL);
 	is_int(r.status, 200, "the admin reads the queue: 200");
 	is_int(cJSON_GetArraySize(jget(r.json, "items")), 1, "... one open report");
-	is_int(num(r.json, "items.0.review.id"), id, "... with the review");
+	is_int(jint(r.json, "items.0.review.id"), id, "... with the review");
 	is_str(str(r.json, "items.0.reason"), "spam", "... and the reason");
 
-	r = call("PATCH", fmt("/api/admin/reviews/%d", id), "{\"hidden\":true}", "Authorization", admin, NULL);
+	r = call("PATCH", sfmt("/api/admin/reviews/%d", id), "{\"hidden\":true}", "Authorization", admin, NULL);
 	is_int(r.status, 400, "hiding without a reason: 400");
-	r = call("PATCH", fmt("/api/admin/reviews/%d", id), "{\"hidden\":\"yes\",\"reason\":\"spam\"}",
+	r = call("PATCH", sfmt("/api/admin/reviews/%d", id), "{\"hidden\":\"yes\",\"reason\":\"spam\"}",
 		 "Authorization", admin, NULL);
 	is_int(r.status, 400, "hidden as a string: 400");
-	r = call("PATCH", fmt("/api/admin/reviews/%d", id), "{\"hidden\":true,\"reason\":\"Advertising\"}",
+	r = call("PATCH", sfmt("/api/admin/reviews/%d", id), "{\"hidden\":true,\"reason\":\"Advertising\"}",
 		 "Authorization", admin, NULL);
 	is_int(r.status, 200, "the admin hides the review: 200");
 	ok(cJSON_IsTrue(jget(r.json, "hidden")), "... hidden: true");
@@ -309,22 +291,22 @@ ownership(const char *a, const char *b, const char *admin)
 	r = call("GET", "/api/admin/reports", NULL, "Authorization", admin, NULL);
 	is_int(cJSON_GetArraySize(jget(r.json, "items")), 0, "... and the report is closed");
 
-	r = call("GET", fmt("/api/reviews/%d", id), NULL, NULL);
+	r = call("GET", sfmt("/api/reviews/%d", id), NULL, NULL);
 	is_int(r.status, 404, "a hidden review to an anonymous reader: 404");
-	r = call("GET", fmt("/api/reviews/%d", id), NULL, "Authorization", b, NULL);
+	r = call("GET", sfmt("/api/reviews/%d", id), NULL, "Authorization", b, NULL);
 	is_int(r.status, 404, "... to another user: 404");
-	r = call("GET", fmt("/api/reviews/%d", id), NULL, "Authorization", a, NULL);
+	r = call("GET", sfmt("/api/reviews/%d", id), NULL, "Authorization", a, NULL);
 	is_int(r.status, 200, "... to its author: 200");
 	ok(cJSON_IsTrue(jget(r.json, "hidden")), "... marked hidden");
-	r = call("GET", fmt("/api/reviews/%d", id), NULL, "Authorization", admin, NULL);
+	r = call("GET", sfmt("/api/reviews/%d", id), NULL, "Authorization", admin, NULL);
 	is_int(r.status, 200, "... to an admin: 200");
 	r = call("GET", "/api/parks/7/reviews", NULL, NULL);
 	is_int(cJSON_GetArraySize(jget(r.json, "items")), 0, "the park's list leaves the hidden review out");
-	r = call("PATCH", fmt("/api/reviews/%d", id), "{\"title\":\"x\"}", "Authorization", b, NULL);
+	r = call("PATCH", sfmt("/api/reviews/%d", id), "{\"title\":\"x\"}", "Authorization", b, NULL);
 	is_int(r.status, 404, "B edits the hidden review: 404 (B cannot see it)");
-	r = call("PUT", fmt("/api/reviews/%d/helpful", id), NULL, "Authorization", b, NULL);
+	r = call("PUT", sfmt("/api/reviews/%d/helpful", id), NULL, "Authorization", b, NULL);
 	is_int(r.status, 404, "B votes on the hidden review: 404");
-	r = call("POST", fmt("/api/reviews/%d/reports", id), "{\"reason\":\"spam\"}", "Authorization", b, NULL);
+	r = call("POST", sfmt("/api/reviews/%d/reports", id), "{\"reason\":\"spam\"}", "Authorization", b, NULL);
 	is_int(r.status, 404, "B reports the hidden review: 404");
 	r = call("GET", "/api/users/me/reviews", NULL, "Authorization", a, NULL);
 	is_int(cJSON_GetArraySize(jget(r.json, "items")), 1, "A's own list still holds it");
@@ -332,28 +314,28 @@ ownership(const char *a, const char *b, const char *admin)
 	r = call("GET", "/api/users/me/reviews", NULL, "Authorization", b, NULL);
 	is_int(cJSON_GetArraySize(jget(r.json, "items")), 0, "B's list holds none of A's reviews");
 
-	r = call("PATCH", fmt("/api/admin/reviews/%d", id), "{\"hidden\":false,\"reason\":\"Owner fixed it\"}",
+	r = call("PATCH", sfmt("/api/admin/reviews/%d", id), "{\"hidden\":false,\"reason\":\"Owner fixed it\"}",
 		 "Authorization", admin, NULL);
 	is_int(r.status, 200, "the admin unhides it: 200");
 	is_int(count_rows("SELECT count(*) FROM moderation_log WHERE action = 'unhide'"), 1, "... logged");
-	r = call("GET", fmt("/api/reviews/%d", id), NULL, NULL);
+	r = call("GET", sfmt("/api/reviews/%d", id), NULL, NULL);
 	is_int(r.status, 200, "... readable by all again");
 
-	r = call("DELETE", fmt("/api/reviews/%d", id), NULL, "Authorization", admin, NULL);
+	r = call("DELETE", sfmt("/api/reviews/%d", id), NULL, "Authorization", admin, NULL);
 	is_int(r.status, 204, "an admin deletes A's review: 204");
 	is_int(count_rows("SELECT count(*) FROM moderation_log WHERE action = 'delete'"), 1, "... logged");
-	r = call("GET", fmt("/api/reviews/%d", id), NULL, NULL);
+	r = call("GET", sfmt("/api/reviews/%d", id), NULL, NULL);
 	is_int(r.status, 404, "... gone");
 	r = call("GET", "/api/parks/7/rating", NULL, "Authorization", a, NULL);
 	is_int(r.status, 200, "... A's rating stays");
-	is_int(num(r.json, "stars"), 3, "... with its stars");
+	is_int(jint(r.json, "stars"), 3, "... with its stars");
 	r = call("DELETE", "/api/parks/7/rating", NULL, "Authorization", a, NULL);
 	is_int(r.status, 204, "A can now delete the rating");
 
 	r = call("POST", "/api/parks/7/reviews", review_body(2, "Second visit"), "Authorization", a, NULL);
 	is_int(r.status, 201, "A reviews the park again");
-	ok(num(r.json, "id") > id, "... under a new id");
-	r = call("DELETE", fmt("/api/reviews/%d", num(r.json, "id")), NULL, "Authorization", a, NULL);
+	ok(jint(r.json, "id") > id, "... under a new id");
+	r = call("DELETE", sfmt("/api/reviews/%d", jint(r.json, "id")), NULL, "Authorization", a, NULL);
 	is_int(r.status, 204, "A deletes own review: 204");
 	is_int(count_rows("SELECT count(*) FROM moderation_log WHERE action = 'delete'"), 1,
 	       "... an author's own delete is not moderation");
@@ -366,13 +348,13 @@ listing(const char *users[], int nusers)
 	 * pages of 2, yields each visible review exactly once, in order. */
 	int ids[16];
 	for (int i = 0; i < nusers; i++) {
-		struct reply r = call("POST", "/api/parks/9/reviews", review_body(i % 5 + 1, fmt("Review %d", i)),
+		struct reply r = call("POST", "/api/parks/9/reviews", review_body(i % 5 + 1, sfmt("Review %d", i)),
 				      "Authorization", users[i], NULL);
-		ids[i] = num(r.json, "id");
+		ids[i] = jint(r.json, "id");
 	}
 	for (int i = 0; i < 3; i++) /* review 2 gets three votes, review 4 one */
-		call("PUT", fmt("/api/reviews/%d/helpful", ids[2]), NULL, "Authorization", users[(i + 3) % nusers], NULL);
-	call("PUT", fmt("/api/reviews/%d/helpful", ids[4]), NULL, "Authorization", users[0], NULL);
+		call("PUT", sfmt("/api/reviews/%d/helpful", ids[2]), NULL, "Authorization", users[(i + 3) % nusers], NULL);
+	call("PUT", sfmt("/api/reviews/%d/helpful", ids[4]), NULL, "Authorization", users[0], NULL);
 
 	static const char *const sorts[] = { "newest", "highest", "lowest", "helpful" };
 	for (int si = 0; si < 4; si++) {
@@ -389,7 +371,7 @@ listing(const char *users[], int nusers)
 					break;
 				cJSON *it;
 				cJSON_ArrayForEach(it, jget(r.json, "items")) {
-					int id = num(it, "id"), stars = num(it, "stars"), help = num(it, "helpful_count");
+					int id = jint(it, "id"), stars = jint(it, "stars"), help = jint(it, "helpful_count");
 					for (int k = 0; k < seen; k++)
 						dup |= got[k] == id;
 					if (seen < 16)
@@ -424,17 +406,17 @@ listing(const char *users[], int nusers)
 		}
 	}
 	struct reply r = call("GET", "/api/parks/9/reviews?sort=helpful&limit=1", NULL, NULL);
-	is_int(num(r.json, "items.0.id"), ids[2], "sort=helpful puts the most helpful first");
+	is_int(jint(r.json, "items.0.id"), ids[2], "sort=helpful puts the most helpful first");
 
 	/* A review written while someone pages through newest-first is not skipped or repeated: it
 	 * lands before the page already read. */
 	r = call("GET", "/api/parks/9/reviews?limit=3", NULL, NULL);
-	const char *cursor = fmt("%s", str(r.json, "next_cursor"));
-	int third = num(r.json, "items.2.id");
-	call("DELETE", fmt("/api/reviews/%d", ids[0]), NULL, "Authorization", users[0], NULL);
+	const char *cursor = sfmt("%s", str(r.json, "next_cursor"));
+	int third = jint(r.json, "items.2.id");
+	call("DELETE", sfmt("/api/reviews/%d", ids[0]), NULL, "Authorization", users[0], NULL);
 	call("POST", "/api/parks/9/reviews", review_body(3, "Late arrival"), "Authorization", users[0], NULL);
-	r = call("GET", fmt("/api/parks/9/reviews?limit=50&cursor=%s", cursor), NULL, NULL);
-	int first_next = num(r.json, "items.0.id");
+	r = call("GET", sfmt("/api/parks/9/reviews?limit=50&cursor=%s", cursor), NULL, NULL);
+	int first_next = jint(r.json, "items.0.id");
 	ok(first_next < third && first_next == ids[nusers - 4], "the next page continues right after the last one read");
 }
 
@@ -452,11 +434,11 @@ main(void)
 
 	const char *users[10];
 	for (int i = 0; i < 10; i++)
-		users[i] = signup(fmt("camper%d", i), PASSWORD);
+		users[i] = signup(sfmt("camper%d", i), PASSWORD);
 	listing(users, 10);
 
 	/* Deleting an account deletes its ratings, reviews and votes with it. */
-	struct reply r = call("DELETE", "/api/users/me", fmt("{\"password\":\"%s\"}", PASSWORD),
+	struct reply r = call("DELETE", "/api/users/me", sfmt("{\"password\":\"%s\"}", PASSWORD),
 			      "Authorization", users[3], NULL);
 	is_int(r.status, 204, "camper3 deletes the account");
 	is_int(count_rows("SELECT count(*) FROM ratings r JOIN users u ON u.id = r.user_id WHERE u.username = 'camper3'"),
