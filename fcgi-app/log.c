@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+int log_fd = STDERR_FILENO;
+
 static size_t
 stamp(char *buf, size_t n)
 {
@@ -21,7 +23,7 @@ emit(char *line, size_t len, size_t cap)
 	if (len >= cap - 1)
 		len = cap - 2;
 	line[len++] = '\n';
-	ssize_t w = write(STDERR_FILENO, line, len);
+	ssize_t w = write(log_fd, line, len);
 	(void)w; /* nowhere left to report a failed log write */
 }
 

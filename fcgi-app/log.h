@@ -4,6 +4,10 @@
 
 #include "http.h"
 
+/* Where lines go: stderr; fuzzers point it at /dev/null (millions of "upstream answered
+ * nonsense" lines would bury their own reports). */
+extern int log_fd;
+
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* method, route pattern (never the raw path or query), status, milliseconds, user id. Never tokens,
  * cookies or bodies. */

@@ -66,6 +66,11 @@ CONF
     die "could not create the database in $data"
 }
 
+# multiwatch gives up on a worker slot after 3 deaths each within 10 s of its start (its defaults):
+# killed workers then shrink the pool for good (test/reliability/kill.py found it). A worker that
+# lived a second counts as healthy; twenty quick deaths in a row still stop a crash loop.
+MULTIWATCH_RETRY="--retry=20 --timeout=1000"
+
 # pool_start DATA NAME WORKERS: one pool (spawn-fcgi + multiwatch + frostbyte-fcgi) on
 # DATA/run/NAME.sock, logging to DATA/log/NAME.log, its pid in DATA/run/NAME.pid.
 pool_start() {
@@ -76,7 +81,7 @@ pool_start() {
   # setsid: a Ctrl-C in the terminal reaches only the calling script, which stops the servers in
   # order, rather than each server on its own.
   FROSTBYTE_CONFIG="$data/frostbyte.conf" setsid spawn-fcgi -n -s "$sock" -M 0660 -- \
-    /usr/bin/multiwatch -f "$workers" -- "$BUILD_DIR/frostbyte-fcgi" \
+    /usr/bin/multiwatch -f "$workers" $MULTIWATCH_RETRY -- "$BUILD_DIR/frostbyte-fcgi" \
     >>"$data/log/$name.log" 2>&1 &
   echo $! >"$data/run/$name.pid"
 }

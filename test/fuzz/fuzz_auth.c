@@ -1,6 +1,7 @@
 /* fuzz_auth.c: the token checks and the Authorization and Cookie headers. Input: the header
  * value (up to a NUL). A made-up token never opens a session: the answer is 401, never 200 or a
  * crash. */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "auth.h"
 #include "harness.h"
+#include "log.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -19,6 +21,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc, (void)argv;
 	harness_setup();
 	atexit(harness_teardown); /* removes the temporary database */
+	log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	(void)signup("fuzzer", "correct horse battery"); /* a real session exists beside the forgeries */
 	return 0;
 }

@@ -1,11 +1,13 @@
 /* fuzz_gemini.c: the parser of Gemini's generateContent replies (what an upstream, or anyone in
  * the middle, can send us). A reply it accepts must be valid UTF-8. */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gemini.h"
 #include "json.h"
+#include "log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -16,6 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int ready;
 	if (!ready) {
 		arena_init(&a);
+		log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		ready = 1;
 	}
 	/* An exact-size copy, so reading one byte past the body is caught. */

@@ -4,6 +4,7 @@
  * Sign-up, sign-in and the account's password changes are left out: a valid body there costs an
  * Argon2 hash (a tenth of a second), which would stall the fuzzer; their fields go through the
  * same json_* readers exercised here. */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "db.h"
 #include "gemini.h"
 #include "harness.h"
+#include "log.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,6 +58,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc, (void)argv;
 	harness_setup();
 	atexit(harness_teardown); /* removes the temporary database */
+	log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	gemini_call = stub_call;
 	user = signup("fuzzer", "correct horse battery");
 	admin = signup("fuzzadmin", "correct horse battery");

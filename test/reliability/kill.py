@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""test/reliability/kill.py [--quick]: worker kills during writes (QUALITY.md R2, R3).
+
+Starts the stack as scripts/run does (e2elib.Stack), then writers (one thread per user) create
+saved locations as fast as they can, each with a unique label, while a killer sends SIGKILL to a
+random worker of the api pool every second for a minute (--quick: every 0.25 s for 4 s), and
+once to every worker of the pool at the same time. Afterwards:
+
+- every location acknowledged with 201 is in the database, and none twice;
+- PRAGMA integrity_check is ok;
+- after each kill the pool is back to its full size within a second;
+- the only failed requests are those in flight in a killed worker: at most one per killed worker
+  (a worker serves one request at a time). Their count is printed.
+
+Prints TAP. Python 3 standard library only; loopback only; stops everything it started."""
+
+import os
+import random
+import signal
+import sqlite3
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+from e2elib import Client, Stack, Tap, children_of  # noqa: E402
+
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+WORKERS = 4
+WRITERS = 6
+
+
+def main():
+    quick = "--quick" in sys.argv[1:]
+    duration, period = (4.0, 0.25) if quick else (60.0, 1.0)
+    tap = Tap()
+    stack = Stack(REPO, workers=WORKERS)
+    try:
+        why = stack.start(timeout=60)
+        if why is not None:
+            tap.ok(False, "the stack starts", why + "\n" + stack.logs())
+            return finish(tap)
+        run(tap, stack, duration, period)
+    finally:
+        stack.stop()
+        stack.cleanup()
+    return finish(tap)
+
+
+def finish(tap):
+    tap.plan()
+    return 1 if tap.failed else 0
+
+
+def run(tap, stack, duration, period):
+    c = Client(stack.port, timeout=30)
+    tokens = []
+    for i in range(WRITERS):
+        r = c.post("/api/users", {"username": "killtest%d" % i, "display_name": "K", "password": "correct horse battery"})
+        if r.status != 201:
+            tap.ok(False, "sign-up of the writers", r.describe())
+            return
+        tokens.append(r.json["token"])
+
+    stop = threading.Event()
+    acked = [[] for _ in range(WRITERS)]
+    failed = [[] for _ in range(WRITERS)]
+
+    def writer(i):
+        cl = Client(stack.port, timeout=30)
+        n = 0
+        while not stop.is_set():
+            label = "w%d-%d" % (i, n)
+            n += 1
+            try:
+                r = cl.post("/api/users/me/locations", {"label": label, "latitude": 44.0, "longitude": -110.0},
+                            token=tokens[i])
+                status = r.status
+            except OSError as e:
+                status = "connection: %s" % e
+            (acked if status == 201 else failed)[i].append((label, status))
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
+    for t in threads:
+        t.start()
+
+    pool = stack.pool_pid("api")
+    kills, slow, killed, recoveries = 0, [], set(), []
+
+    def live_workers():
+        """The pool's workers that are running: not a killed pid, not a zombie not yet reaped."""
+        out = set()
+        for pid in children_of(pool) - killed:
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                        out.add(pid)
+            except OSError:
+                pass
+        return out
+
+    def wait_full():
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 5:
+            if len(live_workers()) == WORKERS:
+                return time.monotonic() - t0
+            time.sleep(0.002)
+        return None
+
+    rnd = random.Random(7)
+    end = time.monotonic() + duration
+    while time.monotonic() < end:
+        time.sleep(period)
+        workers = sorted(live_workers())
+        if not workers:
+            continue
+        victim = rnd.choice(workers)
+        killed.add(victim)
+        os.kill(victim, signal.SIGKILL)
+        kills += 1
+        back = wait_full()
+        recoveries.append(back)
+        if back is None or back > 1.0:
+            slow.append(back)
+    # R3: every worker of the pool at once.
+    everyone = sorted(live_workers())
+    killed.update(everyone)
+    for pid in everyone:
+        os.kill(pid, signal.SIGKILL)
+    kills += len(everyone)
+    back_all = wait_full()
+    time.sleep(0.5)
+    stop.set()
+    for t in threads:
+        t.join(60)
+
+    n_acked = sum(len(a) for a in acked)
+    n_failed = sum(len(f) for f in failed)
+    statuses = {}
+    for f in failed:
+        for _, s in f:
+            statuses[s] = statuses.get(s, 0) + 1
+    tap.diag("%.0f s of writes by %d writers: %d acknowledged, %d failed %s; %d workers killed "
+             "(%d one at a time, then all %d at once)" %
+             (duration, WRITERS, n_acked, n_failed, statuses, kills, kills - len(everyone), len(everyone)))
+    tap.ok(n_acked > 0, "writes went on during the kills (%d acknowledged)" % n_acked)
+    done = [x for x in recoveries if x is not None]
+    tap.diag("pool back to full size after a kill: max %.0f ms, mean %.0f ms" %
+             (1000 * max(done, default=0), 1000 * sum(done) / max(len(done), 1)))
+    tap.ok(not slow, "after each single kill the pool was back to %d workers within a second" % WORKERS,
+           "slow recoveries (s): %s" % slow)
+    tap.ok(back_all is not None and back_all <= 1.0,
+           "after killing all %d workers at once the pool was back to full size within a second (%.3f s)"
+           % (len(everyone), back_all if back_all is not None else -1))
+    tap.ok(n_failed <= kills, "failed requests (%d) are no more than the requests in flight in killed "
+           "workers (at most one each: %d)" % (n_failed, kills), repr(statuses))
+
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(stack.data, "frostbyte.db"), uri=True)
+    try:
+        rows = db.execute("SELECT label, count(*) FROM locations GROUP BY label").fetchall()
+        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        db.close()
+    stored = dict(rows)
+    missing = [label for a in acked for label, _ in a if label not in stored]
+    twice = [label for label, n in stored.items() if n > 1]
+    tap.ok(not missing, "every acknowledged write is in the database (%d)" % n_acked,
+           "missing: %s" % missing[:20])
+    tap.ok(not twice, "no write is stored twice", "twice: %s" % twice[:20])
+    unknown = len(stored) - n_acked
+    tap.diag("rows stored for requests that failed in a killed worker: %d (committed before the kill)" % unknown)
+    tap.ok(0 <= unknown <= n_failed, "rows beyond the acknowledged ones (%d) come only from failed requests (%d)"
+           % (unknown, n_failed))
+    tap.ok(integrity == "ok", "PRAGMA integrity_check after the kills: %s" % integrity)
+    r = c.get("/api/health")
+    tap.ok(r.status == 200, "the API answers after the kills")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
