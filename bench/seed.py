@@ -5,6 +5,7 @@
 - USERS accounts named bench_user_N (a password hash nobody can sign in with) and one session
   each; their bearer tokens, signed with DATA/secret exactly as auth.c signs them (HS256, iss,
   sub, jti, iat, exp), go to DATA/bench-tokens.txt, one per line;
+- the id of each user's review, in the same order, to DATA/bench-reviews.txt;
 - a review of park REVIEW_PARK by every one of them (stars and text varied, 300-900 characters);
 - ratings of five other parks by each user, so sort=rating has figures to order by; none of park
   REVIEW_PARK + 1, which the rating benchmark writes to.
@@ -49,7 +50,7 @@ def main():
     db = sqlite3.connect(os.path.join(data, "frostbyte.db"), timeout=30, isolation_level=None)
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("BEGIN IMMEDIATE")
-    tokens = []
+    tokens, reviews = [], []
     others = [p for p in range(1, 64) if p not in (park, park + 1)]
     for i in range(users):
         uid = db.execute("INSERT INTO users (username, display_name, password_hash) VALUES (?, ?, ?)"
@@ -58,10 +59,12 @@ def main():
         db.execute("INSERT INTO sessions (jti, user_id, expires_at) VALUES (?, ?, ?)", (jti, uid, now + 30 * 86400))
         tokens.append(token(key, uid, jti, now))
         text = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(50, 150)))[:900].capitalize() + "."
-        db.execute("INSERT INTO ratings (user_id, park_id, stars, rated_at, updated_at, title, body, visited_on,"
-                   " camper_type, review_created_at, review_updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        reviews.append(db.execute(
+                   "INSERT INTO ratings (user_id, park_id, stars, rated_at, updated_at, title, body, visited_on,"
+                   " camper_type, review_created_at, review_updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                    (uid, park, rnd.choice((2, 3, 4, 4, 5, 5)), stamp, stamp, "Visit %d" % i, text,
-                    "2025-%02d" % rnd.randint(1, 12), rnd.choice(("tent", "rv", "van", "cabin", None)), stamp, stamp))
+                    "2025-%02d" % rnd.randint(1, 12), rnd.choice(("tent", "rv", "van", "cabin", None)), stamp, stamp)
+        ).fetchone()[0])
         for p in rnd.sample(others, 5):
             db.execute("INSERT INTO ratings (user_id, park_id, stars, rated_at, updated_at) VALUES (?,?,?,?,?)",
                        (uid, p, rnd.randint(1, 5), stamp, stamp))
@@ -69,6 +72,8 @@ def main():
     db.close()
     with open(os.path.join(data, "bench-tokens.txt"), "w") as f:
         f.write("\n".join(tokens) + "\n")
+    with open(os.path.join(data, "bench-reviews.txt"), "w") as f:  # user i's review id on line i
+        f.write("\n".join(str(r) for r in reviews) + "\n")
 
 
 if __name__ == "__main__":

@@ -15,16 +15,13 @@
 #define DAYS   30
 #define TOP    10
 
+/* Every figure is kept by triggers (schema/003_reviews.sql): no request counts rows. */
 static const char SQL_PARK_STATS[] =
-	"SELECT n, total, reviews, s1, s2, s3, s4, s5 FROM park_stats WHERE park_id = ?1";
+	"SELECT n, total, reviews, s1, s2, s3, s4, s5, tent, rv, van, cabin, backpacking, day_use"
+	"  FROM park_stats WHERE park_id = ?1";
 static const char SQL_BY_MONTH[] =
-	"SELECT substr(review_created_at, 1, 7), count(*), avg(stars) FROM ratings"
-	" WHERE park_id = ?1 AND title IS NOT NULL AND hidden = 0 AND review_created_at >= ?2"
-	" GROUP BY 1";
-static const char SQL_CAMPERS[] =
-	"SELECT camper_type, count(*) FROM ratings"
-	" WHERE park_id = ?1 AND title IS NOT NULL AND hidden = 0 AND camper_type IS NOT NULL"
-	" GROUP BY 1";
+	"SELECT month, reviews, CAST(stars AS REAL) / reviews FROM park_months"
+	" WHERE park_id = ?1 AND month >= ?2 AND reviews > 0";
 static const char SQL_TOTALS[] =
 	"SELECT (SELECT count(*) FROM parks), (SELECT count(*) FROM users),"
 	"       sum(reviews), sum(n), sum(total) FROM park_stats";
@@ -36,20 +33,16 @@ static const char SQL_TOP_RATED[] =
 	SUMMARY_SQL(", " PARKS_BAYES_SQL " AS score", "n > 0", "score DESC, p.id");
 static const char SQL_MOST_REVIEWED[] =
 	SUMMARY_SQL("", "reviews > 0", "reviews DESC, n DESC, p.id");
-static const char SQL_DAY_REVIEWS[] =
-	"SELECT substr(review_created_at, 1, 10), count(*) FROM ratings"
-	" WHERE title IS NOT NULL AND review_created_at >= ?1 AND hidden = 0 GROUP BY 1";
-static const char SQL_DAY_RATINGS[] =
-	"SELECT substr(rated_at, 1, 10), count(*) FROM ratings"
-	" WHERE rated_at >= ?1 AND hidden = 0 GROUP BY 1";
+static const char SQL_DAYS[] =
+	"SELECT day, ratings, reviews FROM daily_counts WHERE day >= ?1"; /* as slots: count, second */
 
 static const char *const camper_types[] = { "tent", "rv", "van", "cabin", "backpacking", "day_use" };
 
-/* Counts (and averages) per label from a GROUP BY statement, into slots by label. */
+/* A month or a day of a chart: a count and, from a third column, a second figure. */
 struct slot {
 	char label[16];
 	int64_t count;
-	double average;
+	double second;
 };
 
 static int
@@ -61,8 +54,7 @@ fill_slots(sqlite3_stmt *st, struct slot *slots, int n)
 		for (int i = 0; label != NULL && i < n; i++) {
 			if (strcmp(label, slots[i].label) == 0) {
 				slots[i].count = sqlite3_column_int64(st, 1);
-				if (sqlite3_column_count(st) > 2)
-					slots[i].average = sqlite3_column_double(st, 2);
+				slots[i].second = sqlite3_column_double(st, 2);
 			}
 		}
 	}
@@ -82,10 +74,6 @@ analytics_park(struct request *rq, struct response *rs)
 		unsigned m = (unsigned)(tm.tm_year * 12 + tm.tm_mon - (MONTHS - 1 - i));
 		snprintf(months[i].label, sizeof(months[i].label), "%04u-%02u", 1900 + m / 12, m % 12 + 1);
 	}
-	struct slot campers[6] = { 0 };
-	for (int i = 0; i < 6; i++)
-		snprintf(campers[i].label, sizeof(campers[i].label), "%s", camper_types[i]);
-
 	int rc = db_snapshot_begin();
 	if (rc != SQLITE_OK)
 		return db_fail(rq, rs, rc);
@@ -105,14 +93,15 @@ analytics_park(struct request *rq, struct response *rs)
 	jw_key(&w, "rating");
 	parks_rating_write(&w, st, 0, 3);
 	jw_kint(&w, "review_count", sqlite3_column_int64(st, 2));
+	int64_t campers[6];
+	for (int i = 0; i < 6; i++)
+		campers[i] = sqlite3_column_int64(st, 8 + i);
 	db_done(st);
 
 	sqlite3_stmt *bm = db_stmt(SQL_BY_MONTH);
 	sqlite3_bind_int64(bm, 1, park_id);
 	sqlite3_bind_text(bm, 2, months[0].label, -1, SQLITE_STATIC);
-	sqlite3_stmt *ct = db_stmt(SQL_CAMPERS);
-	sqlite3_bind_int64(ct, 1, park_id);
-	if ((rc = fill_slots(bm, months, MONTHS)) != SQLITE_OK || (rc = fill_slots(ct, campers, 6)) != SQLITE_OK)
+	if ((rc = fill_slots(bm, months, MONTHS)) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
 	db_snapshot_end();
 
@@ -124,7 +113,7 @@ analytics_park(struct request *rq, struct response *rs)
 		jw_kint(&w, "count", months[i].count);
 		jw_key(&w, "average");
 		if (months[i].count > 0)
-			jw_double(&w, months[i].average);
+			jw_double(&w, months[i].second); /* the average */
 		else
 			jw_null(&w);
 		jw_end(&w);
@@ -133,7 +122,7 @@ analytics_park(struct request *rq, struct response *rs)
 	jw_key(&w, "camper_types");
 	jw_object(&w);
 	for (int i = 0; i < 6; i++)
-		jw_kint(&w, campers[i].label, campers[i].count);
+		jw_kint(&w, camper_types[i], campers[i]);
 	jw_end(&w);
 	jw_end(&w);
 	return resp_json(rs, 200, &w);
@@ -163,13 +152,12 @@ int
 analytics_summary(struct request *rq, struct response *rs)
 {
 	time_t now = time(NULL);
-	struct slot days[DAYS] = { 0 }, rdays[DAYS] = { 0 };
+	struct slot days[DAYS] = { 0 }; /* count: ratings; second: reviews */
 	for (int i = 0; i < DAYS; i++) { /* oldest first, ending today */
 		time_t t = now - (time_t)(DAYS - 1 - i) * 86400;
 		struct tm tm;
 		gmtime_r(&t, &tm);
 		strftime(days[i].label, sizeof(days[i].label), "%Y-%m-%d", &tm);
-		memcpy(rdays[i].label, days[i].label, sizeof(days[i].label));
 	}
 
 	int rc = db_snapshot_begin();
@@ -195,15 +183,14 @@ analytics_summary(struct request *rq, struct response *rs)
 		jw_null(&w);
 	db_done(st);
 
-	sqlite3_stmt *dr = db_stmt(SQL_DAY_REVIEWS), *dg = db_stmt(SQL_DAY_RATINGS);
-	sqlite3_bind_text(dr, 1, days[0].label, -1, SQLITE_STATIC);
-	sqlite3_bind_text(dg, 1, days[0].label, -1, SQLITE_STATIC);
+	sqlite3_stmt *dc = db_stmt(SQL_DAYS);
+	sqlite3_bind_text(dc, 1, days[0].label, -1, SQLITE_STATIC);
 	jw_key(&w, "top_rated");
 	if ((rc = park_list(&w, SQL_TOP_RATED, true)) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
 	jw_key(&w, "most_reviewed");
 	if ((rc = park_list(&w, SQL_MOST_REVIEWED, false)) != SQLITE_OK ||
-	    (rc = fill_slots(dr, rdays, DAYS)) != SQLITE_OK || (rc = fill_slots(dg, days, DAYS)) != SQLITE_OK)
+	    (rc = fill_slots(dc, days, DAYS)) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
 	db_snapshot_end();
 
@@ -212,7 +199,7 @@ analytics_summary(struct request *rq, struct response *rs)
 	for (int i = 0; i < DAYS; i++) {
 		jw_object(&w);
 		jw_kstring(&w, "day", days[i].label);
-		jw_kint(&w, "reviews", rdays[i].count);
+		jw_kint(&w, "reviews", (int64_t)days[i].second);
 		jw_kint(&w, "ratings", days[i].count);
 		jw_end(&w);
 	}

@@ -87,34 +87,80 @@ CREATE TABLE moderation_log (
 CREATE INDEX moderation_log_review ON moderation_log(review_id);
 CREATE INDEX moderation_log_admin ON moderation_log(admin_id);
 
--- Each park's figures, kept by triggers in the same transaction as the row they summarise, so
--- every reader sees them agree with the rows. A hidden review's stars leave the figures with it.
+-- The figures pages and analytics show, kept by triggers in the same transaction as the rows they
+-- count, so every reader sees them agree with the rows and no request has to count rows: a
+-- hidden review (and its stars) leaves every figure. An update is the old row leaving and the
+-- new one arriving; a rating's park_id, rated_at and review_created_at never change in place.
+--   park_stats: per park, the ratings (count, star total, one count per star), the visible
+--     reviews and how their authors camped;
+--   park_months: per park and month, the visible reviews written and their stars;
+--   daily_counts: per day, the ratings first given and the reviews written (still visible).
 CREATE TABLE park_stats (
   park_id INTEGER PRIMARY KEY REFERENCES parks(id),
   n       INTEGER NOT NULL DEFAULT 0,   -- ratings counted
   total   INTEGER NOT NULL DEFAULT 0,   -- their stars summed
   s1 INTEGER NOT NULL DEFAULT 0, s2 INTEGER NOT NULL DEFAULT 0, s3 INTEGER NOT NULL DEFAULT 0,
   s4 INTEGER NOT NULL DEFAULT 0, s5 INTEGER NOT NULL DEFAULT 0,
-  reviews INTEGER NOT NULL DEFAULT 0    -- visible reviews
+  reviews INTEGER NOT NULL DEFAULT 0,   -- visible reviews
+  tent INTEGER NOT NULL DEFAULT 0, rv INTEGER NOT NULL DEFAULT 0, van INTEGER NOT NULL DEFAULT 0,
+  cabin INTEGER NOT NULL DEFAULT 0, backpacking INTEGER NOT NULL DEFAULT 0,
+  day_use INTEGER NOT NULL DEFAULT 0    -- visible reviews by camper type
 );
 INSERT INTO park_stats (park_id) SELECT id FROM parks;
 
-CREATE TRIGGER park_stats_insert AFTER INSERT ON ratings WHEN NEW.hidden = 0 BEGIN
+CREATE TABLE park_months (
+  park_id INTEGER NOT NULL REFERENCES parks(id),
+  month   TEXT NOT NULL,                -- 'YYYY-MM' of review_created_at
+  reviews INTEGER NOT NULL,
+  stars   INTEGER NOT NULL,
+  PRIMARY KEY (park_id, month)
+) WITHOUT ROWID;
+
+CREATE TABLE daily_counts (
+  day     TEXT PRIMARY KEY,             -- 'YYYY-MM-DD'
+  ratings INTEGER NOT NULL DEFAULT 0,
+  reviews INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TRIGGER figures_insert AFTER INSERT ON ratings WHEN NEW.hidden = 0 BEGIN
   UPDATE park_stats SET n = n + 1, total = total + NEW.stars,
     s1 = s1 + (NEW.stars = 1), s2 = s2 + (NEW.stars = 2), s3 = s3 + (NEW.stars = 3),
     s4 = s4 + (NEW.stars = 4), s5 = s5 + (NEW.stars = 5),
-    reviews = reviews + (NEW.title IS NOT NULL)
+    reviews = reviews + (NEW.title IS NOT NULL),
+    tent = tent + (NEW.camper_type IS 'tent'), rv = rv + (NEW.camper_type IS 'rv'),
+    van = van + (NEW.camper_type IS 'van'), cabin = cabin + (NEW.camper_type IS 'cabin'),
+    backpacking = backpacking + (NEW.camper_type IS 'backpacking'),
+    day_use = day_use + (NEW.camper_type IS 'day_use')
   WHERE park_id = NEW.park_id;
+  INSERT INTO park_months (park_id, month, reviews, stars)
+    SELECT NEW.park_id, substr(NEW.review_created_at, 1, 7), 1, NEW.stars WHERE NEW.title IS NOT NULL
+    ON CONFLICT (park_id, month) DO UPDATE SET reviews = reviews + 1, stars = stars + excluded.stars;
+  INSERT INTO daily_counts (day, ratings) VALUES (substr(NEW.rated_at, 1, 10), 1)
+    ON CONFLICT (day) DO UPDATE SET ratings = ratings + 1;
+  INSERT INTO daily_counts (day, reviews)
+    SELECT substr(NEW.review_created_at, 1, 10), 1 WHERE NEW.title IS NOT NULL
+    ON CONFLICT (day) DO UPDATE SET reviews = reviews + 1;
 END;
-CREATE TRIGGER park_stats_delete AFTER DELETE ON ratings WHEN OLD.hidden = 0 BEGIN
+
+CREATE TRIGGER figures_delete AFTER DELETE ON ratings WHEN OLD.hidden = 0 BEGIN
   UPDATE park_stats SET n = n - 1, total = total - OLD.stars,
     s1 = s1 - (OLD.stars = 1), s2 = s2 - (OLD.stars = 2), s3 = s3 - (OLD.stars = 3),
     s4 = s4 - (OLD.stars = 4), s5 = s5 - (OLD.stars = 5),
-    reviews = reviews - (OLD.title IS NOT NULL)
+    reviews = reviews - (OLD.title IS NOT NULL),
+    tent = tent - (OLD.camper_type IS 'tent'), rv = rv - (OLD.camper_type IS 'rv'),
+    van = van - (OLD.camper_type IS 'van'), cabin = cabin - (OLD.camper_type IS 'cabin'),
+    backpacking = backpacking - (OLD.camper_type IS 'backpacking'),
+    day_use = day_use - (OLD.camper_type IS 'day_use')
   WHERE park_id = OLD.park_id;
+  UPDATE park_months SET reviews = reviews - 1, stars = stars - OLD.stars
+    WHERE OLD.title IS NOT NULL AND park_id = OLD.park_id AND month = substr(OLD.review_created_at, 1, 7);
+  UPDATE daily_counts SET ratings = ratings - 1 WHERE day = substr(OLD.rated_at, 1, 10);
+  UPDATE daily_counts SET reviews = reviews - 1
+    WHERE OLD.title IS NOT NULL AND day = substr(OLD.review_created_at, 1, 10);
 END;
--- An update is the old row leaving and the new one arriving (park_id never changes).
-CREATE TRIGGER park_stats_update AFTER UPDATE OF stars, hidden, title ON ratings BEGIN
+
+-- An update: the old row's part out (when it counted), the new row's in (when it counts).
+CREATE TRIGGER figures_update AFTER UPDATE OF stars, hidden, title, camper_type ON ratings BEGIN
   UPDATE park_stats SET
     n = n - (OLD.hidden = 0) + (NEW.hidden = 0),
     total = total - (OLD.hidden = 0) * OLD.stars + (NEW.hidden = 0) * NEW.stars,
@@ -124,6 +170,29 @@ CREATE TRIGGER park_stats_update AFTER UPDATE OF stars, hidden, title ON ratings
     s4 = s4 - (OLD.hidden = 0 AND OLD.stars = 4) + (NEW.hidden = 0 AND NEW.stars = 4),
     s5 = s5 - (OLD.hidden = 0 AND OLD.stars = 5) + (NEW.hidden = 0 AND NEW.stars = 5),
     reviews = reviews - (OLD.hidden = 0 AND OLD.title IS NOT NULL)
-                      + (NEW.hidden = 0 AND NEW.title IS NOT NULL)
+                      + (NEW.hidden = 0 AND NEW.title IS NOT NULL),
+    tent = tent - (OLD.hidden = 0 AND OLD.camper_type IS 'tent') + (NEW.hidden = 0 AND NEW.camper_type IS 'tent'),
+    rv = rv - (OLD.hidden = 0 AND OLD.camper_type IS 'rv') + (NEW.hidden = 0 AND NEW.camper_type IS 'rv'),
+    van = van - (OLD.hidden = 0 AND OLD.camper_type IS 'van') + (NEW.hidden = 0 AND NEW.camper_type IS 'van'),
+    cabin = cabin - (OLD.hidden = 0 AND OLD.camper_type IS 'cabin')
+                  + (NEW.hidden = 0 AND NEW.camper_type IS 'cabin'),
+    backpacking = backpacking - (OLD.hidden = 0 AND OLD.camper_type IS 'backpacking')
+                              + (NEW.hidden = 0 AND NEW.camper_type IS 'backpacking'),
+    day_use = day_use - (OLD.hidden = 0 AND OLD.camper_type IS 'day_use')
+                      + (NEW.hidden = 0 AND NEW.camper_type IS 'day_use')
   WHERE park_id = NEW.park_id;
+  UPDATE park_months SET reviews = reviews - 1, stars = stars - OLD.stars
+    WHERE OLD.hidden = 0 AND OLD.title IS NOT NULL
+      AND park_id = OLD.park_id AND month = substr(OLD.review_created_at, 1, 7);
+  INSERT INTO park_months (park_id, month, reviews, stars)
+    SELECT NEW.park_id, substr(NEW.review_created_at, 1, 7), 1, NEW.stars
+     WHERE NEW.hidden = 0 AND NEW.title IS NOT NULL
+    ON CONFLICT (park_id, month) DO UPDATE SET reviews = reviews + 1, stars = stars + excluded.stars;
+  UPDATE daily_counts SET ratings = ratings - (OLD.hidden = 0) + (NEW.hidden = 0)
+    WHERE day = substr(NEW.rated_at, 1, 10);
+  UPDATE daily_counts SET reviews = reviews - (OLD.hidden = 0 AND OLD.title IS NOT NULL)
+    WHERE OLD.title IS NOT NULL AND day = substr(OLD.review_created_at, 1, 10);
+  INSERT INTO daily_counts (day, reviews)
+    SELECT substr(NEW.review_created_at, 1, 10), 1 WHERE NEW.hidden = 0 AND NEW.title IS NOT NULL
+    ON CONFLICT (day) DO UPDATE SET reviews = reviews + 1;
 END;

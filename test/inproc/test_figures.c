@@ -247,15 +247,38 @@ main(void)
 	is_int(failures, 0, "every step answered as the model expects");
 
 	/* The kept figures equal a recount from the rows. */
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db,
-		"SELECT count(*) FROM park_stats s WHERE n <> (SELECT count(*) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0)"
-		" OR total <> (SELECT coalesce(sum(stars), 0) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0)"
-		" OR reviews <> (SELECT count(*) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0 AND title IS NOT NULL)",
-		-1, &st, NULL);
-	is_int(sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1, 0,
-	       "park_stats equals a recount of the rows for every park");
-	sqlite3_finalize(st);
+	static const struct { const char *what, *sql; } recounts[] = {
+		{ "park_stats", "SELECT count(*) FROM park_stats s WHERE"
+		  " n <> (SELECT count(*) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0)"
+		  " OR total <> (SELECT coalesce(sum(stars), 0) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0)"
+		  " OR reviews <> (SELECT count(*) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0 AND title IS NOT NULL)"
+		  " OR tent + rv + van + cabin + backpacking + day_use <> (SELECT count(*) FROM ratings r"
+		  "    WHERE r.park_id = s.park_id AND hidden = 0 AND title IS NOT NULL AND camper_type IS NOT NULL)"
+		  " OR tent <> (SELECT count(*) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0"
+		  "    AND title IS NOT NULL AND camper_type = 'tent')" },
+		{ "park_months", "SELECT (SELECT count(*) FROM ("
+		  " SELECT park_id, month, reviews, stars FROM park_months WHERE reviews <> 0"
+		  " EXCEPT SELECT park_id, substr(review_created_at, 1, 7), count(*), sum(stars) FROM ratings"
+		  "  WHERE title IS NOT NULL AND hidden = 0 GROUP BY 1, 2))"
+		  " + (SELECT count(*) FROM ("
+		  " SELECT park_id, substr(review_created_at, 1, 7), count(*), sum(stars) FROM ratings"
+		  "  WHERE title IS NOT NULL AND hidden = 0 GROUP BY 1, 2"
+		  " EXCEPT SELECT park_id, month, reviews, stars FROM park_months))" },
+		{ "daily_counts", "SELECT count(*) FROM daily_counts d WHERE"
+		  " ratings <> (SELECT count(*) FROM ratings WHERE substr(rated_at, 1, 10) = d.day AND hidden = 0)"
+		  " OR reviews <> (SELECT count(*) FROM ratings WHERE title IS NOT NULL AND hidden = 0"
+		  "    AND substr(review_created_at, 1, 10) = d.day)" },
+	};
+	for (size_t k = 0; k < sizeof(recounts) / sizeof(recounts[0]); k++) {
+		sqlite3_stmt *st;
+		int bad = -1;
+		if (sqlite3_prepare_v2(db, recounts[k].sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+			bad = sqlite3_column_int(st, 0);
+		else
+			printf("# %s\n", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		is_int(bad, 0, "%s equals a recount of the rows", recounts[k].what);
+	}
 
 	static const char *const big[] = { "ratings", "r", "helpful_votes", "reports", "rp", "moderation_log", NULL };
 	ok(check_no_full_scans(big) > 10, "EXPLAIN QUERY PLAN: no request reads ratings, votes or reports by a full scan");

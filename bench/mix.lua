@@ -1,0 +1,74 @@
+-- bench/mix.lua: wrk script, the realistic mix of QUALITY.md R1: 90 % reads (the park list in its
+-- sorts, park pages, the first three pages of a park's reviews, analytics) and 10 % writes (a
+-- rating, an edit of one's review, a post, a saved location, a helpful vote), each write as one of
+-- the 1,000 benchmark users in turn. Every request is one the API answers with a 2xx.
+-- Environment: BENCH_TOKENS, BENCH_REVIEWS (bench/seed.py's files), BENCH_PARK (the park with the
+-- reviews), BENCH_CURSORS (the cursors of its reviews pages 2 and 3, space-separated).
+-- Argument: wrk's thread count (wrk ... -s mix.lua URL -- THREADS).
+local tokens, reviews = {}, {}
+for line in io.lines(os.getenv("BENCH_TOKENS")) do
+  if #line > 0 then tokens[#tokens + 1] = line end
+end
+for line in io.lines(os.getenv("BENCH_REVIEWS")) do
+  if #line > 0 then reviews[#reviews + 1] = line end
+end
+local park = os.getenv("BENCH_PARK")
+local cursors = {}
+for c in string.gmatch(os.getenv("BENCH_CURSORS") or "", "%S+") do cursors[#cursors + 1] = c end
+
+local started = 0
+function setup(thread)
+  thread:set("tid", started)
+  started = started + 1
+end
+
+local n, step
+function init(args)
+  n, step = tid, tonumber(args[1]) or 1
+  math.randomseed(1000 + tid)
+end
+
+local sorts = { "name", "rating", "reviews" }
+
+local function as(user, method, path, body)
+  return wrk.format(method, path, { ["Authorization"] = "Bearer " .. tokens[user],
+    ["Content-Type"] = "application/json" }, body)
+end
+
+function request()
+  n = n + step
+  local r = math.random(100)
+  if r <= 90 then                                   -- reads
+    if r <= 20 then
+      return wrk.format("GET", "/api/parks?limit=20&sort=" .. sorts[math.random(3)])
+    elseif r <= 40 then
+      return wrk.format("GET", "/api/parks/" .. math.random(63))
+    elseif r <= 60 then
+      return wrk.format("GET", "/api/parks/" .. park .. "/reviews?limit=20")
+    elseif r <= 70 and #cursors >= 2 then
+      return wrk.format("GET", "/api/parks/" .. park .. "/reviews?limit=20&cursor=" .. cursors[math.random(2)])
+    elseif r <= 80 then
+      return wrk.format("GET", "/api/parks/" .. math.random(63) .. "/reviews?limit=20&sort=helpful")
+    elseif r <= 85 then
+      return wrk.format("GET", "/api/analytics/parks/" .. math.random(63))
+    else
+      return wrk.format("GET", "/api/analytics/summary")
+    end
+  end
+  local user = n % #tokens + 1                      -- writes, as the next user
+  local w = r - 90
+  if w <= 3 then
+    return as(user, "PUT", "/api/parks/" .. math.random(63) .. "/rating", '{"stars":' .. math.random(5) .. '}')
+  elseif w <= 5 then
+    return as(user, "PATCH", "/api/reviews/" .. reviews[user],
+      '{"stars":' .. math.random(5) .. ',"body":"Edited during the load test, round ' .. n .. '."}')
+  elseif w <= 7 then
+    return as(user, "POST", "/api/channels/" .. math.random(5) .. "/posts",
+      '{"title":"Load test","body":"A post written by the load test."}')
+  elseif w <= 9 then
+    return as(user, "POST", "/api/users/me/locations",
+      '{"label":"Load test","latitude":' .. (math.random(180) - 90) .. ',"longitude":' .. (math.random(360) - 180) .. '}')
+  else
+    return as(user, "PUT", "/api/reviews/" .. reviews[user % #reviews + 1] .. "/helpful", nil)
+  end
+end
