@@ -1,14 +1,14 @@
 // A board's posts (newest first, "load more") with the form to post, used by the boards page
 // and by each park page for the park's own board.
 import { api } from './api.js';
-import { h, replace, field, onSubmit, status, loadingEl, emptyEl, errorEl, fmtDate } from './dom.js';
+import { h, field, onSubmit, status, errorEl, fmtDate } from './dom.js';
+import { pager } from './pager.js';
 import { signInPrompt } from './layout.js';
 
 export function board(channelId, me, { limit = 10, heading = 'h3' } = {}) {
   const root = h('div', { class: 'board' });
   const list = h('ul', { class: 'posts', 'aria-label': 'Posts' });
   const more = h('button', { type: 'button', class: 'secondary', text: 'Load more posts', hidden: true });
-  let cursor = null;
 
   function post(p) {
     const li = h('li', { class: 'post' },
@@ -27,22 +27,8 @@ export function board(channelId, me, { limit = 10, heading = 'h3' } = {}) {
     return li;
   }
 
-  async function load(append = false) {
-    if (!append) { cursor = null; replace(list); }
-    more.hidden = true;
-    const spin = loadingEl('Loading posts…');
-    list.after(spin);
-    try {
-      const res = await api(`/channels/${channelId}/posts`, { query: { limit, cursor } });
-      list.append(...res.items.map(post));
-      cursor = res.next_cursor;
-      more.hidden = !cursor;
-      if (!list.children.length) list.append(h('li', { class: 'empty', text: 'No posts yet. Start the conversation.' }));
-    } catch (err) {
-      list.after(errorEl(err, () => load(append)));
-    } finally { spin.remove(); }
-  }
-  more.addEventListener('click', () => load(true));
+  const load = pager(list, more, { item: post, loadingText: 'Loading posts…', empty: 'No posts yet. Start the conversation.',
+    fetchPage: (cursor) => api(`/channels/${channelId}/posts`, { query: { limit, cursor } }) });
 
   let form;
   if (me) {

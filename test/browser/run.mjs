@@ -216,7 +216,7 @@ test('review: a second camper marks a review helpful and reports it; an admin hi
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('link', { name: 'Sign in' }).waitFor();
   await signIn(page, stack.admin, stack.admin_password);
-  await page.getByRole('link', { name: 'Admin' }).click();
+  await page.getByRole('link', { name: 'Admin', exact: true }).click();
   const rep = page.locator('.report').filter({ hasText: 'Delicate Arch' });
   await rep.waitFor();
   await shot(page, 'admin');

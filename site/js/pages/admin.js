@@ -1,6 +1,7 @@
 // Moderation (admins only): open reports, oldest first, with hide and unhide of the review.
 import { api } from '../api.js';
-import { h, replace, field, onSubmit, status, loadingEl, emptyEl, errorEl, fmtDate } from '../dom.js';
+import { h, replace, field, onSubmit, errorEl, fmtDate } from '../dom.js';
+import { pager } from '../pager.js';
 import { shell, signInPrompt } from '../layout.js';
 import { reviewBody } from '../reviews.js';
 
@@ -8,7 +9,6 @@ const me = await shell('admin');
 const page = document.getElementById('page');
 const list = h('ul', { class: 'reports', 'aria-label': 'Open reports' });
 const more = h('button', { type: 'button', class: 'secondary', text: 'Load more reports', hidden: true });
-let cursor = null;
 const REASONS = { spam: 'Spam', offensive: 'Offensive', off_topic: 'Off topic', other: 'Other' };
 
 function item(rep) {
@@ -39,21 +39,8 @@ function item(rep) {
     form);
 }
 
-async function load(append = false) {
-  if (!append) { cursor = null; replace(list); }
-  more.hidden = true;
-  const spin = loadingEl('Loading reports…');
-  list.after(spin);
-  try {
-    const res = await api('/admin/reports', { query: { limit: 20, cursor } });
-    list.append(...res.items.map(item));
-    cursor = res.next_cursor;
-    more.hidden = !cursor;
-    if (!list.children.length) list.append(h('li', { class: 'empty', text: 'No open reports. All clear.' }));
-  } catch (err) { list.after(errorEl(err, () => load(append))); }
-  finally { spin.remove(); }
-}
-more.addEventListener('click', () => load(true));
+const load = pager(list, more, { item, loadingText: 'Loading reports…', empty: 'No open reports. All clear.',
+  fetchPage: (cursor) => api('/admin/reports', { query: { limit: 20, cursor } }) });
 
 if (!me) replace(page, signInPrompt('moderate reviews (administrators only)'));
 else if (me.role !== 'admin') replace(page, h('p', { class: 'error-box', role: 'alert', text: 'This page is for administrators only.' }));

@@ -1,7 +1,7 @@
 // Analytics: site figures, top parks, and for one park its rating distribution, reviews per
 // month and how reviewers stayed, as charts with every figure also written out.
 import { api, all } from '../api.js';
-import { h, replace, field, loadingEl, errorEl, fmtAvg, fmtMonth, param } from '../dom.js';
+import { h, replace, field, loadingEl, errorEl, fmtAvg, fmtMonth, param, plural } from '../dom.js';
 import { shell } from '../layout.js';
 import { barChart, columnChart } from '../chart.js';
 import { CAMPER_TYPES } from '../reviews.js';
@@ -21,7 +21,7 @@ async function start() {
     figure(String(sum.parks), 'parks'), figure(String(sum.users), 'members'), figure(String(sum.reviews), 'reviews'),
     figure(String(sum.ratings), 'ratings'), figure(fmtAvg(sum.average_rating), 'average stars'));
   const top = sum.top_rated.length
-    ? barChart(sum.top_rated.map((p) => ({ label: p.name, value: p.score, note: `(${p.rating.count} ratings, average ${fmtAvg(p.rating.average)})` })),
+    ? barChart(sum.top_rated.map((p) => ({ label: p.name, value: p.score, short: `(${plural(p.rating.count, 'rating')})`, note: `(${plural(p.rating.count, 'rating')}, average ${fmtAvg(p.rating.average)})` })),
         { title: 'Top rated parks (weighted score out of 5)', unit: 'Score', max: 5, format: fmtAvg })
     : h('p', { class: 'empty', text: 'No ratings yet.' });
   const most = sum.most_reviewed.length
@@ -53,13 +53,13 @@ async function loadPark(parks) {
     const d = a.rating.distribution;
     const total = a.rating.count;
     replace(parkBox, h('h2', { id: 'park-an-h', text: p.name }),
-      h('p', {}, `Average ${fmtAvg(a.rating.average)} from ${a.rating.count} ratings; ${a.review_count} reviews. `,
+      h('p', {}, `Average ${fmtAvg(a.rating.average)} from ${plural(a.rating.count, 'rating')}; ${plural(a.review_count, 'review')}. `,
         h('a', { href: `/park.html?park=${encodeURIComponent(p.slug)}`, text: 'Open the park page' })),
       h('div', { class: 'two-col' },
         barChart([5, 4, 3, 2, 1].map((n) => ({ label: `${n} star${n > 1 ? 's' : ''}`, value: d[String(n)],
-          note: total ? `(${Math.round((d[String(n)] / total) * 100)}%)` : '' })), { title: 'Rating distribution', unit: 'Ratings' }),
+          short: total ? `(${Math.round((d[String(n)] / total) * 100)}%)` : '', note: total ? `(${Math.round((d[String(n)] / total) * 100)}%)` : '' })), { title: 'Rating distribution', unit: 'Ratings' }),
         barChart(CAMPER_TYPES.map(([k, label]) => ({ label, value: a.camper_types[k] })), { title: 'How reviewers stayed', unit: 'Reviews' })),
-      columnChart(a.reviews_by_month.map((m) => ({ label: fmtMonth(m.month), short: m.month.slice(5), value: m.count })),
+      columnChart(a.reviews_by_month.map((m) => ({ label: fmtMonth(m.month), short: fmtMonth(m.month).slice(0, 3), value: m.count })),
         { title: 'Reviews per month, last 24 months' }));
   } catch (err) { replace(parkBox, h('h2', { id: 'park-an-h', text: p.name }), errorEl(err, () => loadPark(parks))); }
 }

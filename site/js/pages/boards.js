@@ -1,6 +1,6 @@
 // Boards: the camping boards, the general board and one board per park; read and post.
 import { api } from '../api.js';
-import { h, replace, field, loadingEl, errorEl, param, plural } from '../dom.js';
+import { h, replace, field, loadingEl, errorEl, param } from '../dom.js';
 import { shell } from '../layout.js';
 import { board } from '../posts.js';
 
@@ -33,7 +33,7 @@ async function start() {
   } else {
     document.title = `${ch.name} board — Frostbyte`;
     main.append(h('h2', { id: 'board-h', text: `${ch.name} board` }),
-      h('p', { class: 'muted', text: ch.kind === 'park' ? `Trip reports and questions about ${ch.name}. ` : `${plural(ch.post_count, 'post')} so far.` },
+      h('p', { class: 'muted', text: ch.kind === 'park' ? `Trip reports and questions about ${ch.name}. ` : 'Tips, questions and trip reports from campers.' },
         ch.park_id ? h('a', { href: `/park.html?park=${ch.park_id}`, text: 'See the park page' }) : null),
       board(ch.id, me, { limit: 10 }));
   }

@@ -1,7 +1,8 @@
 // A park: facts, rating summary with a distribution that filters the reviews, the reviews with
 // sorting and "load more", your own review (write, edit, delete), the park's board, its map.
 import { api } from '../api.js';
-import { h, s, replace, field, onSubmit, status, loadingEl, emptyEl, errorEl, fmtAvg, plural, starsEl, param } from '../dom.js';
+import { h, s, replace, field, onSubmit, status, loadingEl, errorEl, fmtAvg, plural, starsEl, param } from '../dom.js';
+import { pager } from '../pager.js';
 import { shell, signInPrompt } from '../layout.js';
 import { starInput } from '../stars.js';
 import { usMap } from '../usmap.js';
@@ -40,7 +41,6 @@ const sortSel = h('select', { name: 'sort' }, [['newest', 'Newest'], ['highest',
   .map(([value, text]) => h('option', { value, text })));
 const mine = h('section', { class: 'my-review', 'aria-labelledby': 'mine-h' });
 let starsFilter = null;
-let cursor = null;
 let myReview = null;
 
 function render() {
@@ -154,33 +154,18 @@ function reviewItem(r) {
   return li;
 }
 
-let seq = 0;
-async function loadReviews(append = false) {
-  const my = ++seq;
-  if (!append) { cursor = null; replace(reviewsList); }
-  moreReviews.hidden = true;
+const fetchReviews = pager(reviewsList, moreReviews, { item: reviewItem, loadingText: 'Loading reviews…',
+  empty: () => (starsFilter ? `No ${starsFilter}-star reviews.` : 'No reviews yet.'),
+  fetchPage: (cursor) => api(`/parks/${park.id}/reviews`, { query: { sort: sortSel.value, stars: starsFilter, limit: 10, cursor } }) });
+function loadReviews() {
   filterNote.replaceChildren();
   if (starsFilter) {
     filterNote.append(`Showing only ${starsFilter}-star reviews. `,
       h('button', { type: 'button', class: 'link-button', text: 'Show all reviews', onclick: () => { starsFilter = null; renderSummary(); loadReviews(); } }));
   }
-  const spin = loadingEl('Loading reviews…');
-  reviewsList.after(spin);
-  try {
-    const res = await api(`/parks/${park.id}/reviews`, { query: { sort: sortSel.value, stars: starsFilter, limit: 10, cursor } });
-    if (my !== seq) return;
-    reviewsList.append(...res.items.map(reviewItem));
-    cursor = res.next_cursor;
-    moreReviews.hidden = !cursor;
-    if (!reviewsList.children.length) {
-      reviewsList.append(h('li', { class: 'empty', text: starsFilter ? `No ${starsFilter}-star reviews.` : 'No reviews yet.' }));
-    }
-  } catch (err) {
-    if (my === seq) reviewsList.after(errorEl(err, () => loadReviews(append)));
-  } finally { spin.remove(); }
+  return fetchReviews();
 }
 sortSel.addEventListener('change', () => loadReviews());
-moreReviews.addEventListener('click', () => loadReviews(true));
 
 async function renderMine() {
   if (!me) { replace(mine); mine.hidden = true; return; }

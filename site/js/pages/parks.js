@@ -1,6 +1,7 @@
 // Home: find a park by name and state, sort by rating, reviews, name or distance from you.
 import { api, all } from '../api.js';
-import { h, replace, field, loadingEl, emptyEl, errorEl, fmtAvg, plural, starsEl } from '../dom.js';
+import { h, replace, field, fmtAvg, plural, starsEl } from '../dom.js';
+import { pager } from '../pager.js';
 import { shell } from '../layout.js';
 
 await shell('parks');
@@ -24,8 +25,6 @@ replace(page,
   form, geoMsg, count, list, more);
 
 let position = null; // {lat, lon}
-let cursor = null;
-let seq = 0;
 
 function card(p) {
   const rating = p.rating.count
@@ -40,31 +39,17 @@ function card(p) {
       (p.distance_km !== undefined ? ` · ${Math.round(p.distance_km).toLocaleString('en-US')} km away` : '') }));
 }
 
-async function load(append = false) {
-  const my = ++seq;
-  if (!append) { cursor = null; replace(list); count.textContent = ''; list.after(more); }
-  more.hidden = true;
-  const spinner = loadingEl('Loading parks…');
-  list.after(spinner);
-  const query = { q: q.value.trim(), state: state.value, sort: sort.value, limit: 24, cursor };
-  if (sort.value === 'distance') {
-    if (!position) { spinner.remove(); await locate(); return; }
-    query.near = `${position.lat.toFixed(4)},${position.lon.toFixed(4)}`;
-  }
-  try {
-    const res = await api('/parks', { query });
-    if (my !== seq) return;
-    list.append(...res.items.map(card));
-    cursor = res.next_cursor;
-    more.hidden = !cursor;
-    const n = list.children.length;
-    if (!n) replace(count, emptyEl('No park matches. Try another name or state.'));
-    else count.textContent = `${plural(n, 'park')} shown${cursor ? ', more below' : ''}.`;
-  } catch (err) {
-    if (my === seq) list.after(errorEl(err, () => load(append)));
-  } finally {
-    spinner.remove();
-  }
+const fetchParks = pager(list, more, { item: card, loadingText: 'Loading parks…', empty: 'No park matches. Try another name or state.',
+  fetchPage: (cursor) => api('/parks', { query: { ...query(), limit: 24, cursor } }),
+  after: (n, hasMore) => { count.textContent = n ? `${plural(n, 'park')} shown${hasMore ? ', more below' : ''}.` : ''; } });
+function query() {
+  const q2 = { q: q.value.trim(), state: state.value, sort: sort.value };
+  if (sort.value === 'distance') q2.near = `${position.lat.toFixed(4)},${position.lon.toFixed(4)}`;
+  return q2;
+}
+function load() {
+  if (sort.value === 'distance' && !position) return locate();
+  return fetchParks();
 }
 
 function locate() {
@@ -96,7 +81,6 @@ q.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() =
 state.addEventListener('change', () => load());
 sort.addEventListener('change', () => load());
 near.addEventListener('click', () => { position = null; sort.value = 'distance'; load(); });
-more.addEventListener('click', () => load(true));
 form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
 
 load();
