@@ -10,6 +10,10 @@ RUN_PACKAGES="build-essential autoconf automake pkg-config ca-certificates curl 
   libfcgi-dev libfcgi-bin spawn-fcgi multiwatch nginx sqlite3 \
   libcjson-dev libsqlite3-dev libjwt-dev libcurl4-openssl-dev libsodium-dev"
 
+# What the browser tests need (scripts/test): Debian's Chromium, driven by playwright-core from npm.
+# Node.js and npm come as the nodejs and npm packages unless a node with npm is already there.
+BROWSER_PACKAGES="chromium"
+
 say() { printf '%s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 

@@ -1,0 +1,47 @@
+// Moderation (admins only): open reports, oldest first, with hide and unhide of the review.
+import { api } from '../api.js';
+import { h, replace, field, onSubmit, errorEl, fmtDate } from '../dom.js';
+import { pager } from '../pager.js';
+import { shell, signInPrompt } from '../layout.js';
+import { reviewBody } from '../reviews.js';
+
+const me = await shell('admin');
+const page = document.getElementById('page');
+const list = h('ul', { class: 'reports', 'aria-label': 'Open reports' });
+const more = h('button', { type: 'button', class: 'secondary', text: 'Load more reports', hidden: true });
+const REASONS = { spam: 'Spam', offensive: 'Offensive', off_topic: 'Off topic', other: 'Other' };
+
+function item(rep) {
+  const r = rep.review;
+  const form = h('form', { class: 'moderate', 'aria-label': `Decide on the review ${r.title}` },
+    field('Reason for your decision', h('input', { name: 'reason', required: true, maxlength: 500 })),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', name: 'hidden', value: 'true', class: 'danger', text: 'Hide review' }),
+      h('button', { type: 'submit', name: 'hidden', value: 'false', class: 'secondary', text: 'Keep visible' })));
+  let hide = true;
+  form.addEventListener('click', (ev) => { if (ev.target.name === 'hidden') hide = ev.target.value === 'true'; });
+  onSubmit(form, async (v) => {
+    const res = await api(`/admin/reviews/${r.id}`, { method: 'PATCH', body: { hidden: hide, reason: v.reason } });
+    replace(form, h('p', { role: 'status', text: res.hidden ? 'Hidden. The report is closed.' : 'Left visible. The report is closed.' }),
+      h('button', { type: 'button', class: 'secondary small', text: res.hidden ? 'Unhide' : 'Hide',
+        onclick: async (ev) => {
+          try {
+            const again = await api(`/admin/reviews/${r.id}`, { method: 'PATCH', body: { hidden: !res.hidden, reason: `Reversed: ${v.reason}` } });
+            ev.currentTarget.replaceWith(h('p', { role: 'status', text: again.hidden ? 'Hidden again.' : 'Visible again.' }));
+          } catch (err) { form.append(errorEl(err)); }
+        } }));
+  });
+  return h('li', { class: 'card report' },
+    h('p', { class: 'report-meta' }, h('strong', { text: REASONS[rep.reason] || rep.reason }), ' · reported by ',
+      h('span', { text: rep.reporter.username }), ` · ${fmtDate(rep.created_at)}`, r.hidden ? ' · currently hidden' : ''),
+    rep.note ? h('blockquote', { text: rep.note }) : null,
+    h('div', { class: 'reported-review' }, reviewBody(r, { park: h('a', { href: `/park.html?park=${r.park_id}`, text: `Park ${r.park_id}` }) })),
+    form);
+}
+
+const load = pager(list, more, { item, loadingText: 'Loading reports…', empty: 'No open reports. All clear.',
+  fetchPage: (cursor) => api('/admin/reports', { query: { limit: 20, cursor } }) });
+
+if (!me) replace(page, signInPrompt('moderate reviews (administrators only)'));
+else if (me.role !== 'admin') replace(page, h('p', { class: 'error-box', role: 'alert', text: 'This page is for administrators only.' }));
+else { replace(page, h('p', { class: 'lede', text: 'Open reports, oldest first. Hiding a review removes it and its stars from the park until you unhide it.' }), list, more); load(); }

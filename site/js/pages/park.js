@@ -1,0 +1,273 @@
+// A park: facts, rating summary with a distribution that filters the reviews, the reviews with
+// sorting and "load more", your own review (write, edit, delete), the park's board, its map.
+import { api } from '../api.js';
+import { h, s, replace, field, onSubmit, status, loadingEl, errorEl, fmtAvg, plural, starsEl, param } from '../dom.js';
+import { pager } from '../pager.js';
+import { shell, signInPrompt } from '../layout.js';
+import { starInput } from '../stars.js';
+import { usMap } from '../usmap.js';
+import { board } from '../posts.js';
+import { reviewBody, CAMPER_TYPES } from '../reviews.js';
+
+const me = await shell('parks');
+const page = document.getElementById('page');
+const title = document.getElementById('page-title');
+const key = param('park');
+
+let park;
+async function start() {
+  replace(page, loadingEl('Loading the park…'));
+  if (!key) { replace(page, errorEl(new Error('No park was chosen.')), h('p', {}, h('a', { href: '/', text: 'See all parks' }))); return; }
+  try {
+    park = await api(`/parks/${encodeURIComponent(key)}`);
+  } catch (err) {
+    title.textContent = err.status === 404 ? 'Park not found' : 'Park';
+    replace(page, errorEl(err, err.status === 404 ? null : start), h('p', {}, h('a', { href: '/', text: 'See all parks' })));
+    return;
+  }
+  document.title = `${park.name} — Frostbyte`;
+  title.textContent = park.name;
+  render();
+}
+
+const TRAIT_NAMES = { climate: 'Climate', terrain: 'Landscape', water: 'Water', activities: 'Things to do', wildlife: 'Wildlife', lodging: 'Stay' };
+const words = (v) => v.replace(/_/g, ' ');
+
+const summaryBox = h('section', { class: 'rating-summary', 'aria-labelledby': 'rating-h' });
+const reviewsList = h('ul', { class: 'reviews', 'aria-label': 'Reviews' });
+const moreReviews = h('button', { type: 'button', class: 'secondary', text: 'Load more reviews', hidden: true });
+const filterNote = h('p', { class: 'filter-note', role: 'status' });
+const sortSel = h('select', { name: 'sort' }, [['newest', 'Newest'], ['highest', 'Highest rated'], ['lowest', 'Lowest rated'], ['helpful', 'Most helpful']]
+  .map(([value, text]) => h('option', { value, text })));
+const mine = h('section', { class: 'my-review', 'aria-labelledby': 'mine-h' });
+let starsFilter = null;
+let myReview = null;
+
+function render() {
+  const facts = h('dl', { class: 'facts' },
+    h('dt', { text: 'State' + (park.states.length > 1 ? 's' : '') }), h('dd', { text: park.states.join(', ') }),
+    h('dt', { text: 'Established' }), h('dd', { text: String(park.established) }),
+    h('dt', { text: 'Area' }), h('dd', { text: `${Math.round(park.area_km2).toLocaleString('en-US')} km²` }),
+    h('dt', { text: 'Location' }), h('dd', { text: `${park.latitude.toFixed(2)}°, ${park.longitude.toFixed(2)}°` }));
+  const traits = h('dl', { class: 'traits' }, Object.entries(TRAIT_NAMES).filter(([k]) => park.traits[k]?.length).map(([k, label]) =>
+    [h('dt', { text: label }), h('dd', {}, h('ul', { class: 'chips' }, park.traits[k].map((t) => h('li', { text: words(t) }))))]));
+  const save = h('div', { class: 'save-place' });
+  if (me) {
+    const btn = h('button', { type: 'button', class: 'secondary', text: 'Save this place' });
+    const msg = h('p', { role: 'status' });
+    btn.addEventListener('click', async () => {
+      btn.disabled = true; msg.textContent = 'Saving…';
+      try {
+        await api('/users/me/locations', { method: 'POST', body: { label: park.name, latitude: park.latitude, longitude: park.longitude, channel_id: park.channel_id } });
+        replace(msg, 'Saved to ', h('a', { href: '/account.html#places', text: 'your places' }), '.');
+      } catch (err) { msg.textContent = err.message; btn.disabled = false; }
+    });
+    save.append(btn, msg);
+  } else save.append(signInPrompt('save this place to your list'));
+
+  const reviewControls = h('div', { class: 'review-controls' }, field('Sort reviews', sortSel), filterNote);
+  replace(page,
+    h('div', { class: 'park-top' },
+      h('section', { class: 'about', 'aria-labelledby': 'about-h' },
+        h('h2', { id: 'about-h', text: 'About the park' }), facts, h('p', { class: 'description', text: park.description }), traits),
+      h('section', { class: 'where', 'aria-labelledby': 'map-h' },
+        h('h2', { id: 'map-h', text: 'Where it is' }),
+        usMap([{ lat: park.latitude, lon: park.longitude, label: park.name, current: true }], `Map of ${park.name}`), save)),
+    summaryBox, mine,
+    h('section', { class: 'all-reviews', 'aria-labelledby': 'reviews-h' },
+      h('h2', { id: 'reviews-h', text: 'Reviews' }),
+      me ? null : signInPrompt('write a review, mark reviews helpful or report one'),
+      reviewControls, reviewsList, moreReviews),
+    h('section', { class: 'park-board', 'aria-labelledby': 'board-h' },
+      h('h2', { id: 'board-h', text: `${park.name} board` }),
+      h('p', {}, h('a', { href: `/boards.html?channel=${park.channel_id}`, text: 'Open the full board' })),
+      board(park.channel_id, me, { limit: 5 })));
+  renderSummary();
+  renderMine();
+  loadReviews();
+}
+
+function renderSummary() {
+  const r = park.rating;
+  const bars = h('ul', { class: 'distribution', 'aria-label': 'Ratings by stars; choose a row to show only those reviews' });
+  for (let n = 5; n >= 1; n--) {
+    const c = r.distribution[String(n)] || 0;
+    const pct = r.count ? Math.round((c / r.count) * 100) : 0;
+    const btn = h('button', { type: 'button', class: 'dist-row', 'aria-pressed': String(starsFilter === n),
+      'aria-label': `${n} star${n > 1 ? 's' : ''}: ${plural(c, 'rating')} (${pct}%)`, disabled: c === 0 && starsFilter !== n },
+      h('span', { class: 'dist-label', text: `${n} ★` }),
+      s('svg', { viewBox: '0 0 100 10', class: 'dist-bar', preserveAspectRatio: 'none', 'aria-hidden': 'true' },
+        s('rect', { width: 100, height: 10, class: 'track' }), s('rect', { width: pct, height: 10, class: 'fill' })),
+      h('span', { class: 'dist-count', text: String(c) }));
+    btn.addEventListener('click', () => { starsFilter = starsFilter === n ? null : n; renderSummary(); loadReviews(); });
+    bars.append(h('li', {}, btn));
+  }
+  replace(summaryBox,
+    h('h2', { id: 'rating-h', text: 'Rating' }),
+    h('div', { class: 'rating-big' },
+      h('p', { class: 'avg', 'data-testid': 'average' }, h('span', { class: 'avg-number', text: fmtAvg(r.average) }), starsEl(r.average)),
+      h('p', { class: 'muted', 'data-testid': 'rating-count', text: r.count ? `${plural(r.count, 'rating')}, ${plural(park.review_count, 'review')}` : 'No ratings yet. Be the first.' })),
+    bars);
+}
+
+async function refreshPark() {
+  try { park = await api(`/parks/${park.id}`); renderSummary(); } catch { /* keeps the old figures */ }
+}
+
+function reviewItem(r) {
+  const li = h('li', { class: 'review', id: `review-${r.id}` }, reviewBody(r));
+  if (me && me.id !== r.author.id) {
+    let count = r.helpful_count, on = false;
+    const helpful = h('button', { type: 'button', class: 'secondary small', 'aria-pressed': 'false' });
+    const paint = () => { helpful.textContent = `Helpful (${count})`; helpful.setAttribute('aria-pressed', String(on)); };
+    paint();
+    helpful.addEventListener('click', async () => {
+      helpful.disabled = true;
+      try {
+        await api(`/reviews/${r.id}/helpful`, { method: on ? 'DELETE' : 'PUT' });
+        count += on ? -1 : 1; on = !on; paint();
+      } catch (err) { actions.append(errorEl(err)); }
+      helpful.disabled = false;
+    });
+    const report = h('button', { type: 'button', class: 'link-button small', text: 'Report', 'aria-expanded': 'false' });
+    const actions = h('div', { class: 'review-actions' }, helpful, report);
+    report.addEventListener('click', () => {
+      if (actions.querySelector('form')) { actions.querySelector('form').remove(); report.setAttribute('aria-expanded', 'false'); return; }
+      report.setAttribute('aria-expanded', 'true');
+      const f = h('form', { class: 'report-form', 'aria-label': 'Report this review' },
+        field('Reason', h('select', { name: 'reason', required: true },
+          [['spam', 'Spam or advertising'], ['offensive', 'Offensive'], ['off_topic', 'Not about the park'], ['other', 'Something else']]
+            .map(([value, text]) => h('option', { value, text })))),
+        field('Note for the moderators (optional)', h('textarea', { name: 'note', maxlength: 500, rows: 2 })),
+        h('button', { type: 'submit', text: 'Send report' }));
+      onSubmit(f, async (v) => {
+        await api(`/reviews/${r.id}/reports`, { method: 'POST', body: { reason: v.reason, note: v.note.trim() || null } });
+        replace(f, h('p', { role: 'status', text: 'Thank you. A moderator will look at this review.' }));
+      });
+      actions.append(f);
+      f.querySelector('select').focus();
+    });
+    li.append(actions);
+  } else if (me) {
+    li.append(h('p', { class: 'muted small', text: `Your review · ${plural(r.helpful_count, 'person', 'people')} found it helpful` }));
+  }
+  return li;
+}
+
+const fetchReviews = pager(reviewsList, moreReviews, { item: reviewItem, loadingText: 'Loading reviews…',
+  empty: () => (starsFilter ? `No ${starsFilter}-star reviews.` : 'No reviews yet.'),
+  fetchPage: (cursor) => api(`/parks/${park.id}/reviews`, { query: { sort: sortSel.value, stars: starsFilter, limit: 10, cursor } }) });
+function loadReviews() {
+  filterNote.replaceChildren();
+  if (starsFilter) {
+    filterNote.append(`Showing only ${starsFilter}-star reviews. `,
+      h('button', { type: 'button', class: 'link-button', text: 'Show all reviews', onclick: () => { starsFilter = null; renderSummary(); loadReviews(); } }));
+  }
+  return fetchReviews();
+}
+sortSel.addEventListener('change', () => loadReviews());
+
+async function renderMine() {
+  if (!me) { replace(mine); mine.hidden = true; return; }
+  replace(mine, h('h2', { id: 'mine-h', text: 'Your review' }), loadingEl());
+  try {
+    const own = await api('/users/me/reviews', { query: { limit: 50 } });
+    myReview = own.items.find((r) => r.park_id === park.id) || null;
+  } catch (err) { replace(mine, h('h2', { id: 'mine-h', text: 'Your review' }), errorEl(err, renderMine)); return; }
+  if (myReview) showMine(); else showForm(null);
+}
+
+function showMine(msg) {
+  const r = myReview;
+  replace(mine, h('h2', { id: 'mine-h', text: 'Your review' }),
+    typeof msg === 'string' ? h('p', { class: 'form-status ok', role: 'status', text: msg }) : null,
+    h('article', { class: 'review mine' }, reviewBody(r),
+      r.hidden ? h('p', { class: 'warn', text: 'A moderator has hidden this review; only you and the moderators see it.' }) : null,
+      h('div', { class: 'review-actions' },
+        h('button', { type: 'button', class: 'secondary', text: 'Edit your review', onclick: () => showForm(r) }),
+        h('button', { type: 'button', class: 'danger', text: 'Delete your review', onclick: deleteMine }))));
+}
+
+async function deleteMine(ev) {
+  if (!confirm('Delete your review? Your star rating for the park stays unless you remove it too.')) return;
+  ev.currentTarget.disabled = true;
+  try {
+    await api(`/reviews/${myReview.id}`, { method: 'DELETE' });
+    myReview = null;
+    await refreshPark();
+    showForm(null, 'Your review was deleted. Your star rating stays; remove it below if you like.');
+    loadReviews();
+  } catch (err) { mine.append(errorEl(err)); ev.currentTarget.disabled = false; }
+}
+
+function showForm(r, note) {
+  const stars = starInput('stars', 'Your rating', r ? r.stars : null);
+  const month = h('input', { type: 'month', name: 'visited_on', max: new Date().toISOString().slice(0, 7), value: r?.visited_on || '' });
+  const camper = h('select', { name: 'camper_type' }, h('option', { value: '', text: 'Not given' }),
+    CAMPER_TYPES.map(([value, text]) => h('option', { value, text, selected: r?.camper_type === value })));
+  const form = h('form', { class: 'review-form', 'aria-label': r ? 'Edit your review' : 'Write a review', novalidate: true },
+    stars,
+    field('Title', h('input', { name: 'title', required: true, maxlength: 120, value: r?.title || '' })),
+    field('Your review', h('textarea', { name: 'body', required: true, maxlength: 5000, rows: 6, text: r?.body || '' })),
+    h('div', { class: 'row' }, field('Month visited (optional)', month), field('How you stayed (optional)', camper)),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', text: r ? 'Save changes' : 'Publish review' }),
+      r ? h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => showMine() } ) : null));
+  onSubmit(form, async (v) => {
+    if (!v.stars) throw { status: 400, field: 'stars', message: 'Choose from 1 to 5 stars.' };
+    if (!v.title.trim()) throw { status: 400, field: 'title', message: 'Give your review a title.' };
+    if (!v.body.trim()) throw { status: 400, field: 'body', message: 'Write a few words about your visit.' };
+    const body = { stars: Number(v.stars), title: v.title, body: v.body,
+      visited_on: v.visited_on || null, camper_type: v.camper_type || null };
+    if (r) {
+      myReview = await api(`/reviews/${r.id}`, { method: 'PATCH', body });
+    } else {
+      if (!body.visited_on) delete body.visited_on;
+      if (!body.camper_type) delete body.camper_type;
+      try {
+        myReview = await api(`/parks/${park.id}/reviews`, { method: 'POST', body });
+      } catch (err) {
+        if (err.code === 'already_reviewed') { await renderMine(); return; }
+        throw err;
+      }
+    }
+    await refreshPark();
+    showMine(r ? 'Your changes are saved.' : 'Thank you! Your review is published.');
+    loadReviews();
+  });
+  replace(mine, h('h2', { id: 'mine-h', text: r ? 'Edit your review' : 'Write a review' }), note ? h('p', { role: 'status', text: note }) : null, form);
+  if (!r) mine.append(ratingOnly(!!note && note.includes('rating stays')));
+}
+
+// A rating without a review, for campers who only want to give stars. The caller's current
+// rating is asked for only when the box is opened (a camper with none gets 404 not_rated).
+function ratingOnly(open) {
+  const box = h('details', { class: 'rating-only' }, h('summary', { text: 'Only rate it, without a review' }));
+  let filled = false;
+  box.addEventListener('toggle', async () => {
+    if (!box.open || filled) return;
+    filled = true;
+    const spin = loadingEl();
+    box.append(spin);
+    let mineStars = null;
+    try { mineStars = (await api(`/parks/${park.id}/rating`)).stars; } catch { mineStars = null; }
+    spin.remove();
+    const form = h('form', { 'aria-label': 'Your rating' }, starInput('stars', 'Your rating', mineStars),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', text: 'Save rating' }),
+        mineStars ? h('button', { type: 'button', class: 'secondary', text: 'Remove my rating', onclick: async () => {
+          try { await api(`/parks/${park.id}/rating`, { method: 'DELETE' }); await refreshPark(); showForm(null, 'Your rating was removed.'); }
+          catch (err) { status(form, err.message, 'error'); }
+        } }) : null));
+    onSubmit(form, async (v) => {
+      if (!v.stars) throw { status: 400, field: 'stars', message: 'Choose from 1 to 5 stars.' };
+      await api(`/parks/${park.id}/rating`, { method: 'PUT', body: { stars: Number(v.stars) } });
+      await refreshPark();
+      status(form, 'Your rating is saved.');
+    });
+    box.append(form);
+  });
+  box.open = !!open;
+  return box;
+}
+
+start();
