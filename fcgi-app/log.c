@@ -50,5 +50,10 @@ log_request(const struct request *rq, const struct response *rs, double ms)
 	else
 		m = snprintf(line + n, sizeof(line) - n, "%s %s %d %.1fms user=-", method_name(rq->method),
 			     rq->route ? rq->route : "-", rs->status, ms);
+	/* nginx's $request_id joins this line to its access log line. */
+	if (m > 0 && (size_t)m < sizeof(line) - n && rq->request_id != NULL) {
+		n += (size_t)m;
+		m = snprintf(line + n, sizeof(line) - n, " req=%s", rq->request_id);
+	}
 	emit(line, n + (m > 0 ? (size_t)m : 0), sizeof(line));
 }

@@ -71,11 +71,13 @@ CONF
 pool_start() {
   local data=$1 name=$2 workers=$3
   local sock="$data/run/$name.sock"
-  # A socket left by a killed run makes spawn-fcgi fail with "address in use".
-  rm -f "$sock"
+  # A socket left by a killed run makes spawn-fcgi fail with "address in use". The pool's metrics
+  # file starts afresh with the pool (fcgi-app/metrics.c).
+  rm -f "$sock" "$data/run/$name.metrics"
   # setsid: a Ctrl-C in the terminal reaches only the calling script, which stops the servers in
   # order, rather than each server on its own.
-  FROSTBYTE_CONFIG="$data/frostbyte.conf" setsid spawn-fcgi -n -s "$sock" -M 0660 -- \
+  FROSTBYTE_CONFIG="$data/frostbyte.conf" FROSTBYTE_METRICS_FILE="$data/run/$name.metrics" \
+    setsid spawn-fcgi -n -s "$sock" -M 0660 -- \
     /usr/bin/multiwatch -f "$workers" -- "$BUILD_DIR/frostbyte-fcgi" \
     >>"$data/log/$name.log" 2>&1 &
   echo $! >"$data/run/$name.pid"
