@@ -365,10 +365,12 @@ http_serve(void)
 		if (read_request(&fr, &rq, &rs) == 0)
 			router_dispatch(&rq, &rs);
 		write_response(&fr, &rq, &rs);
-		FCGX_Finish_r(&fr);
+		/* Counted before FCGX_Finish_r sends the answer: a client that scrapes right after its
+		 * answer must find the request counted. */
 		double ms = now_ms() - t0;
-		log_request(&rq, &rs, ms);
 		metrics_request(&rq, &rs, ms);
+		FCGX_Finish_r(&fr);
+		log_request(&rq, &rs, ms);
 		db_after_request();
 		arena_reset(&a);
 	}
