@@ -499,6 +499,14 @@ def deploy_disposable_root(ctx):
     def current():
         return os.path.realpath(opt + "/current")
 
+    def tables():
+        con = sqlite3.connect(r + "/var/lib/frostbyte/frostbyte.db")
+        try:
+            return ({row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")},
+                    con.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            con.close()
+
     def users():
         con = sqlite3.connect(r + "/var/lib/frostbyte/frostbyte.db")
         try:
@@ -538,14 +546,18 @@ def deploy_disposable_root(ctx):
             text = f.read()
         with open(hp, "w") as f:
             f.write(text.replace("version >= 0 ? 200 : 503", "503"))
+        # ... and a migration, so the rollback has a database change to undo.
+        with open(src + "/schema/999_rollback_probe.sql", "w") as f:
+            f.write("CREATE TABLE rollback_probe (x INTEGER);\n")
         rc, out = deploy("--source", src)
         ctx.ok(rc != 0 and current() == first and "rolled back" in out
                and any(os.path.exists(os.path.join(opt, "releases", d, "FAILED"))
                        for d in os.listdir(opt + "/releases"))
                and "keeper" in users() and os.listdir(r + "/var/lib/frostbyte/backups")
+               and "rollback_probe" not in tables()[0] and tables()[1] < 999
                and any(".before-restore-" in n for n in os.listdir(r + "/var/lib/frostbyte")),
-               "an upgrade whose health check fails: the database is backed up first, then the "
-               "previous binaries and database come back by themselves (exit 1, failed release kept "
+               "an upgrade (with a migration) whose health check fails: the database is backed up first, "
+               "then the previous binaries and database (schema and data) come back by themselves (exit 1, failed release kept "
                "and marked)", out[-1500:])
         p = subprocess.run(["cgi-fcgi", "-bind", "-connect", r + "/run/frostbyte/api.sock"],
                            env=dict(os.environ, REQUEST_METHOD="GET", DOCUMENT_URI="/api/health",
