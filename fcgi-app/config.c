@@ -41,6 +41,7 @@ static const struct key keys[] = {
 	INT(gemini_timeout_ms, 100, 120000),
 	INT(chat_rate_limit, 1, 10000),
 	INT(chat_daily_cap, 0, 100000000),
+	STR(metrics_file),
 };
 
 static void

@@ -22,6 +22,8 @@ struct config {
 	int gemini_connect_timeout_ms, gemini_timeout_ms;
 	int chat_rate_limit;         /* chat_rate_limit: messages per user per 10 minutes */
 	int chat_daily_cap;          /* chat_daily_cap: upstream calls per UTC day, all users (0 = no cap) */
+	char metrics_file[512];      /* metrics_file: the pool's shared counters file ("" = per process),
+				      * set per pool as FROSTBYTE_METRICS_FILE */
 
 	/* Loaded by config_load_secret, never logged. */
 	unsigned char secret[128];

@@ -1,9 +1,10 @@
-/* ctl.c: frostbyte-ctl, the operator's command: migrate, create-admin, check. */
+/* ctl.c: frostbyte-ctl, the operator's command: migrate, create-admin, check, backup, restore. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
+#include "backup.h"
 #include "config.h"
 #include "db.h"
 #include "users.h"
@@ -14,7 +15,11 @@ usage(void)
 	fputs("usage: frostbyte-ctl [-c CONFIG] COMMAND\n"
 	      "  migrate               create the database or bring its schema up to date\n"
 	      "  create-admin USERNAME make an admin account; the password is read from standard input\n"
-	      "  check                 check configuration, secret and database; exit 1 on a problem\n",
+	      "  check                 check configuration, secret and database; exit 1 on a problem\n"
+	      "  backup [DIR] [KEEP]   online copy of the database into DIR (default: backups/ beside\n"
+	      "                        the database), checked; keeps the KEEP newest (default 14)\n"
+	      "  restore FILE          replace the database with a checked copy (pools stopped); the\n"
+	      "                        old files are renamed aside, not deleted\n",
 	      stderr);
 	return 2;
 }
@@ -115,6 +120,30 @@ cmd_check(void)
 	return ok ? 0 : 1;
 }
 
+static int
+cmd_backup(const char *dir, const char *keep_arg)
+{
+	char def[sizeof(config.database) + 16];
+	if (dir == NULL) {
+		snprintf(def, sizeof(def), "%s", config.database);
+		char *slash = strrchr(def, '/');
+		snprintf(slash ? slash + 1 : def, sizeof(def) - (size_t)(slash ? slash + 1 - def : 0),
+			 "backups");
+		dir = def;
+	}
+	char *end = NULL;
+	long keep = keep_arg ? strtol(keep_arg, &end, 10) : 14;
+	if (keep_arg != NULL && (*end != '\0' || keep < 1 || keep > 1000)) {
+		fputs("frostbyte-ctl: KEEP is a number from 1 to 1000\n", stderr);
+		return 2;
+	}
+	if (open_db() != 0)
+		return 1;
+	int rc = backup_run(dir, (int)keep);
+	db_close();
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -137,5 +166,9 @@ main(int argc, char **argv)
 		return cmd_create_admin(argv[i + 1]);
 	if (strcmp(argv[i], "check") == 0 && i + 1 == argc)
 		return cmd_check();
+	if (strcmp(argv[i], "backup") == 0 && i + 3 >= argc)
+		return cmd_backup(i + 1 < argc ? argv[i + 1] : NULL, i + 2 < argc ? argv[i + 2] : NULL);
+	if (strcmp(argv[i], "restore") == 0 && i + 2 == argc)
+		return restore_run(config.database, argv[i + 1]);
 	return usage();
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 
 sqlite3 *db;
 
@@ -300,8 +301,11 @@ db_fail(struct request *rq, struct response *rs, int rc)
 	bool full = is_disk_full(rc);
 	const char *msg = sqlite3_errmsg(db);
 	db_rollback();
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+		metrics_db_busy();
 		return resp_busy(rq, rs);
+	}
+	metrics_db_error();
 	if (full) {
 		log_msg("database write failed, disk full: %s", msg);
 		return resp_error(rq, rs, 507, "insufficient_storage", NULL,

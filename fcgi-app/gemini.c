@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 
 #define REPLY_CAP (256 * 1024)   /* a short answer is a few KiB; anything near this is wrong */
 #define HISTORY_ROLE_OK(r) (strcmp((r), "user") == 0 || strcmp((r), "model") == 0)
@@ -320,8 +322,8 @@ done:
 	return res;
 }
 
-enum gemini_result
-gemini_generate(struct arena *a, const struct gemini_turn *turns, size_t n, const char **reply)
+static enum gemini_result
+generate(struct arena *a, const struct gemini_turn *turns, size_t n, const char **reply)
 {
 	*reply = NULL;
 	if (curl == NULL)
@@ -353,4 +355,18 @@ gemini_generate(struct arena *a, const struct gemini_turn *turns, size_t n, cons
 		return GEMINI_ERROR;
 	}
 	return gemini_parse_reply(a, buf.p ? buf.p : "", buf.len, reply);
+}
+
+/* Every upstream call is counted and timed for /api/metrics, whatever its outcome. */
+enum gemini_result
+gemini_generate(struct arena *a, const struct gemini_turn *turns, size_t n, const char **reply)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	enum gemini_result r = generate(a, turns, n, reply);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	metrics_upstream(r == GEMINI_OK ? MU_OK : r == GEMINI_BLOCKED ? MU_BLOCKED :
+			 r == GEMINI_TIMEOUT ? MU_TIMEOUT : MU_ERROR, ms);
+	return r;
 }

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "router.h"
 
 static const char *const method_names[] = {
@@ -231,6 +232,15 @@ param(struct arena *a, FCGX_Request *fr, const char *name)
 	return v ? arena_strdup(a, v) : NULL; /* params die at FCGX_Finish_r */
 }
 
+/* nginx's $request_id is 32 hex digits; anything else (a hand-made FastCGI request) is not
+ * copied into the log line. */
+static const char *
+request_id(struct arena *a, const char *v)
+{
+	size_t n = v != NULL ? strspn(v, "0123456789abcdefABCDEF") : 0;
+	return n > 0 && n <= 64 && v[n] == '\0' ? arena_strdup(a, v) : NULL;
+}
+
 /* Parses CONTENT_LENGTH strictly: digits only, no sign, no overflow. Absent means 0. */
 static bool
 parse_length(const char *s, uint64_t *out)
@@ -270,6 +280,7 @@ read_request(FCGX_Request *fr, struct request *rq, struct response *rs)
 	rq->sec_fetch_site = param(a, fr, "HTTP_SEC_FETCH_SITE");
 	rq->host = param(a, fr, "HTTP_HOST");
 	rq->remote_addr = param(a, fr, "REMOTE_ADDR");
+	rq->request_id = request_id(a, FCGX_GetParam("REQUEST_ID", fr->envp));
 	const char *https = FCGX_GetParam("HTTPS", fr->envp);
 	rq->https = https != NULL && strcasecmp(https, "on") == 0;
 
@@ -354,8 +365,12 @@ http_serve(void)
 		if (read_request(&fr, &rq, &rs) == 0)
 			router_dispatch(&rq, &rs);
 		write_response(&fr, &rq, &rs);
+		/* Counted before FCGX_Finish_r sends the answer: a client that scrapes right after its
+		 * answer must find the request counted. */
+		double ms = now_ms() - t0;
+		metrics_request(&rq, &rs, ms);
 		FCGX_Finish_r(&fr);
-		log_request(&rq, &rs, now_ms() - t0);
+		log_request(&rq, &rs, ms);
 		db_after_request();
 		arena_reset(&a);
 	}

@@ -34,10 +34,12 @@ struct request {
 	const char *body;            /* content_length bytes, not NUL-terminated */
 	const char *authorization, *cookie, *origin, *sec_fetch_site, *host;
 	const char *remote_addr;
+	const char *request_id;      /* nginx's $request_id (hex), for the log line; NULL when absent */
 	bool https;
 
 	/* Filled by the router. */
 	const char *route;           /* the route pattern, for logs */
+	int route_id;                /* 1 + its index in the route table (0: none), for metrics */
 	const char *captures[HTTP_MAX_CAPTURES];
 	int64_t ids[HTTP_MAX_CAPTURES]; /* numeric value of :id captures */
 	struct cJSON *json;          /* parsed body for JSON routes; freed by the arena */

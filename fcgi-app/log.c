@@ -43,14 +43,14 @@ log_msg(const char *fmt, ...)
 void
 log_request(const struct request *rq, const struct response *rs, double ms)
 {
-	char line[512];
+	char line[512], user[24] = "-";
 	size_t n = stamp(line, sizeof(line));
-	int m;
 	if (rq->user != NULL)
-		m = snprintf(line + n, sizeof(line) - n, "%s %s %d %.1fms user=%lld", method_name(rq->method),
-			     rq->route ? rq->route : "-", rs->status, ms, (long long)rq->user->id);
-	else
-		m = snprintf(line + n, sizeof(line) - n, "%s %s %d %.1fms user=-", method_name(rq->method),
-			     rq->route ? rq->route : "-", rs->status, ms);
+		snprintf(user, sizeof(user), "%lld", (long long)rq->user->id);
+	/* pid: which worker of the pool served it; req: nginx's $request_id, which joins this line to
+	 * nginx's access log line. */
+	int m = snprintf(line + n, sizeof(line) - n, "%s %s %d %.1fms user=%s pid=%d%s%s",
+			 method_name(rq->method), rq->route ? rq->route : "-", rs->status, ms, user,
+			 (int)getpid(), rq->request_id ? " req=" : "", rq->request_id ? rq->request_id : "");
 	emit(line, n + (m > 0 ? (size_t)m : 0), sizeof(line));
 }

@@ -12,6 +12,7 @@
 #include "gemini.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 
 int
 main(int argc, char **argv)
@@ -39,6 +40,10 @@ main(int argc, char **argv)
 		log_msg("curl_global_init failed");
 		return 1;
 	}
+	if (metrics_open(config.metrics_file, err, sizeof(err)) != 0) {
+		log_msg("refusing to start: %s", err);
+		return 1;
+	}
 	gemini_init(&config); /* the key is read now, like the secret; without one chat answers 503 */
 	if (db_open(config.database, config.synchronous, config.busy_timeout_ms, err, sizeof(err)) != 0) {
 		log_msg("refusing to start: %s", err);
@@ -55,6 +60,7 @@ main(int argc, char **argv)
 	int rc = http_serve();
 
 	cache_clear();
+	metrics_close();
 	db_close();
 	gemini_cleanup();
 	curl_global_cleanup();

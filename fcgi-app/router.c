@@ -12,6 +12,7 @@
 #include "chat.h"
 #include "health.h"
 #include "locations.h"
+#include "metrics.h"
 #include "parks.h"
 #include "posts.h"
 #include "quiz.h"
@@ -22,6 +23,10 @@
 
 static const struct route routes[] = {
 	{ M_GET,    "/api/health",       health_get,        0 },
+	/* No auth here: nginx lets only loopback in. /api/chat/metrics reaches the chat pool, whose
+	 * counters are its own. */
+	{ M_GET,    "/api/metrics",      metrics_get,       0 },
+	{ M_GET,    "/api/chat/metrics", metrics_get,       0 },
 
 	{ M_POST,   "/api/users",        users_create,      R_JSON },
 	{ M_GET,    "/api/users/me",     users_me_get,      R_AUTH },
@@ -77,6 +82,13 @@ static const struct route routes[] = {
 	{ M_DELETE, "/api/chat/conversations/:id",          chat_delete, R_AUTH },
 	{ M_POST,   "/api/chat/conversations/:id/messages", chat_send,   R_AUTH | R_JSON },
 };
+
+const struct route *
+router_table(size_t *n)
+{
+	*n = sizeof(routes) / sizeof(routes[0]);
+	return routes;
+}
 
 int64_t
 parse_id(const char *s, size_t len)
@@ -164,6 +176,7 @@ router_dispatch(struct request *rq, struct response *rs)
 		return resp_error(rq, rs, 404, "not_found", NULL, "There is nothing at this address.");
 	}
 	rq->route = r->pattern;
+	rq->route_id = (int)(r - routes) + 1;
 
 	if (rq->content_length > HTTP_BODY_MAX)
 		return resp_error(rq, rs, 413, "payload_too_large", NULL,

@@ -23,6 +23,8 @@ struct route {
 /* Finds the route for method + path and fills rq->captures/ids. NULL when none; then *allow (when
  * not NULL) lists the methods the path does take ("" when the path is unknown). Exposed for tests. */
 const struct route *router_match(struct request *rq, char *allow, size_t allowlen);
+/* The route table itself (*n entries), for the metrics' route labels. */
+const struct route *router_table(size_t *n);
 /* Runs the request through the table and its handler. Returns the response status. */
 int router_dispatch(struct request *rq, struct response *rs);
 

@@ -76,18 +76,22 @@ CONF
 MULTIWATCH_RETRY="--retry=20 --timeout=1000"
 
 # pool_start DATA NAME WORKERS: one pool (spawn-fcgi + multiwatch + frostbyte-fcgi) on
-# DATA/run/NAME.sock, logging to DATA/log/NAME.log, its pid in DATA/run/NAME.pid.
+# DATA/run/NAME.sock, logging to DATA/log/NAME.log, its pid in DATA/run/NAME.pid. scripts/deploy's
+# disposable root sets POOL_RUN, POOL_LOG, POOL_CONF and POOL_BIN for its own layout.
 pool_start() {
   local data=$1 name=$2 workers=$3
-  local sock="$data/run/$name.sock"
-  # A socket left by a killed run makes spawn-fcgi fail with "address in use".
-  rm -f "$sock"
+  local run=${POOL_RUN:-$data/run} log=${POOL_LOG:-$data/log/$name.log}
+  local sock="$run/$name.sock"
+  # A socket left by a killed run makes spawn-fcgi fail with "address in use". The pool's metrics
+  # file starts afresh with the pool (fcgi-app/metrics.c).
+  rm -f "$sock" "$run/$name.metrics"
   # setsid: a Ctrl-C in the terminal reaches only the calling script, which stops the servers in
   # order, rather than each server on its own.
-  FROSTBYTE_CONFIG="$data/frostbyte.conf" setsid spawn-fcgi -n -s "$sock" -M 0660 -- \
-    /usr/bin/multiwatch -f "$workers" $MULTIWATCH_RETRY -- "$BUILD_DIR/frostbyte-fcgi" \
-    >>"$data/log/$name.log" 2>&1 &
-  echo $! >"$data/run/$name.pid"
+  FROSTBYTE_CONFIG=${POOL_CONF:-$data/frostbyte.conf} FROSTBYTE_METRICS_FILE="$run/$name.metrics" \
+    setsid spawn-fcgi -n -s "$sock" -M 0660 -- \
+    /usr/bin/multiwatch -f "$workers" $MULTIWATCH_RETRY -- "${POOL_BIN:-$BUILD_DIR/frostbyte-fcgi}" \
+    >>"$log" 2>&1 </dev/null &
+  echo $! >"$run/$name.pid"
 }
 
 # stack_start DATA PORT WORKERS [CHAT_WORKERS]: the api pool, the chat pool (/api/chat/, which
@@ -123,19 +127,24 @@ wait_healthy() {
   return 1
 }
 
-# stack_stop DATA: stops what stack_start started, by pid, and waits for it.
+# pid_stop PIDFILE...: SIGTERM to each recorded pid, then waits up to 5 s each (SIGKILL after).
 # (No command substitution here: it runs from signal traps, where bash 5.2 can fail to parse one.)
-stack_stop() {
-  local data=$1 f pid i
-  for f in nginx api chat; do
-    read -r pid <"$data/run/$f.pid" 2>/dev/null || continue
-    kill -TERM "$pid" 2>/dev/null || true
+pid_stop() {
+  local f pid i
+  for f in "$@"; do
+    [ -f "$f" ] && read -r pid <"$f" && kill -TERM "$pid" 2>/dev/null || true
   done
-  for f in nginx api chat; do
-    read -r pid <"$data/run/$f.pid" 2>/dev/null || continue
+  for f in "$@"; do
+    [ -f "$f" ] && read -r pid <"$f" || continue
     for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
     kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$data/run/$f.pid"
+    rm -f "$f"
   done
+}
+
+# stack_stop DATA: stops what stack_start started, by pid, and waits for it.
+stack_stop() {
+  local data=$1
+  pid_stop "$data/run/nginx.pid" "$data/run/api.pid" "$data/run/chat.pid"
   rm -f "$data/run/api.sock" "$data/run/chat.sock"
 }

@@ -856,6 +856,7 @@ def operator_commands(ctx):
 import e2e_reviews  # noqa: E402,F401
 import e2e_boards  # noqa: E402,F401
 import e2e_chat  # noqa: E402,F401
+import e2e_ops  # noqa: E402,F401
 
 
 # --- last: what the whole run must have left behind ----------------------------------------------

@@ -1,0 +1,34 @@
+/* metrics.h: counters for GET /api/metrics (Prometheus text format), shared by every worker of a
+ * pool through one small file mapped MAP_SHARED, so a scrape sees the pool's totals whichever
+ * worker answers it. */
+#ifndef FROSTBYTE_METRICS_H
+#define FROSTBYTE_METRICS_H
+
+#include <stdint.h>
+
+#include "http.h"
+
+/* The histogram's upper bounds, in seconds (QUALITY.md 4.1); +Inf is implied. */
+#define METRICS_BUCKETS 11
+extern const double metrics_bounds[METRICS_BUCKETS];
+
+/* Maps path (created 0600 when missing) for this process's counters; "" or NULL gives counters
+ * private to the process (tests, a single worker). A file of another layout is not touched: the
+ * worker logs it and keeps private counters. Returns 0, or -1 with a message in err. */
+int metrics_open(const char *path, char *err, size_t errlen);
+void metrics_close(void);
+
+/* One finished request: route (rq->route_id), status class and latency. */
+void metrics_request(const struct request *rq, const struct response *rs, double ms);
+/* A write or read that failed with SQLITE_BUSY/LOCKED (answered 503), or with another error. */
+void metrics_db_busy(void);
+void metrics_db_error(void);
+
+enum metrics_upstream { MU_OK, MU_BLOCKED, MU_ERROR, MU_TIMEOUT, MU_COUNT };
+/* One call to the chat upstream (Gemini), its outcome and duration. */
+void metrics_upstream(enum metrics_upstream outcome, double ms);
+
+/* GET /api/metrics: the text exposition, no auth (nginx lets only loopback in). */
+int metrics_get(struct request *rq, struct response *rs);
+
+#endif
