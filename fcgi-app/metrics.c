@@ -79,18 +79,24 @@ metrics_open(const char *path, char *err, size_t errlen)
 			close(fd);
 		return -1;
 	}
-	/* Workers start together: each extends an empty file to the same size (which never zeroes
-	 * counts already added), then the first one to take the magic field writes it. */
+	/* Workers start together: each extends an empty file to the same size (posix_fallocate
+	 * never zeroes counts already added), then the first one to take the magic field writes it. */
 	if (st.st_size != 0 && (size_t)st.st_size != sizeof(struct counters)) {
 		log_msg("metrics file %s has another layout; this worker counts on its own", path);
 		close(fd);
 		m = map_private();
 		goto done;
 	}
-	if (st.st_size == 0 && ftruncate(fd, (off_t)sizeof(struct counters)) != 0) {
-		snprintf(err, errlen, "cannot size the metrics file %s: %s", path, strerror(errno));
+	/* The file's blocks are reserved now: a page of a sparse file first touched through the map
+	 * on a full disk (tmpfs /run included) kills the worker with SIGBUS (found by
+	 * test/reliability/diskfull.py). Without them this worker counts on its own and still serves. */
+	int rc = posix_fallocate(fd, 0, (off_t)sizeof(struct counters));
+	if (rc != 0) {
+		log_msg("cannot reserve the metrics file %s: %s; this worker counts on its own", path,
+			strerror(rc));
 		close(fd);
-		return -1;
+		m = map_private();
+		goto done;
 	}
 	void *p = mmap(NULL, sizeof(struct counters), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
