@@ -290,7 +290,8 @@ test('chat: talk with the ranger, see the thinking state, history kept, retry af
   await page.getByText(/Sign in or create an account/).waitFor();
   await signUp(page, 'Cora Camper');
   await page.goto('/chat.html');
-  await page.getByLabel('Your message').fill('Where can I camp near <script>alert(1)</script>?');
+  // FAKE:SLOW: the fake ranger takes a second, so the thinking state is there to be seen.
+  await page.getByLabel('Your message').fill('Where can I camp near <script>alert(1)</script>? FAKE:SLOW');
   const thinkingSeen = page.locator('.thinking:not([hidden])').waitFor({ timeout: 5000 }).then(() => true, () => false);
   await page.getByRole('button', { name: 'Send' }).click();
   await expectText(page.locator('.msg.model .text'), /Turn 1\. ?You said: Where can I camp near <script>/, 'reply as plain text');

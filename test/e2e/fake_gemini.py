@@ -14,6 +14,7 @@ What it answers is chosen by a magic word in the camper's newest message:
   FAKE:MALFORMED     200 with a truncated JSON body
   FAKE:HUGE          200 with a valid JSON body of 2 MB
   FAKE:STALL         nothing until stall_seconds have passed (past the app's timeout)
+  FAKE:SLOW          the normal answer, after one second (a "thinking" state a browser can see)
   anything else      200 "Turn N. You said: <text>" (N = the number of turns received), in two
                      text parts after a "thought" part the app must leave out
 
@@ -147,6 +148,8 @@ class FakeGemini:
         if answer == "STALL":
             self.release.wait(self.stall_seconds)
             return self._send(h, 200, text_reply("too late"))
+        if answer == "SLOW":
+            time.sleep(1.0)
         if answer == "BLOCK_PROMPT":
             return self._send(h, 200, {"promptFeedback": {"blockReason": "SAFETY"}})
         if answer == "BLOCK":
