@@ -28,15 +28,10 @@ cache_clear(void)
 	}
 }
 
-/* The slot for this request's key; empties the cache first when the database changed. */
+/* The slot for this request's key. */
 static struct entry *
 slot_for(const struct request *rq, bool *same_key)
 {
-	uint64_t now = db_change_stamp();
-	if (now != stamp) {
-		cache_clear();
-		stamp = now;
-	}
 	uint32_t h = 2166136261u; /* FNV-1a over path, '?', query */
 	for (const char *p = rq->path; *p; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
@@ -53,6 +48,11 @@ slot_for(const struct request *rq, bool *same_key)
 bool
 cache_get(struct request *rq, struct response *rs)
 {
+	uint64_t now = db_change_stamp();
+	if (now != stamp) { /* the database changed: every entry may be stale */
+		cache_clear();
+		stamp = now;
+	}
 	bool hit;
 	struct entry *e = slot_for(rq, &hit);
 	if (!hit)
@@ -68,6 +68,10 @@ void
 cache_put(const struct request *rq, const struct response *rs)
 {
 	if (rs->status != 200 || rs->nheaders != 0 || rs->body_len > MAX_BODY)
+		return;
+	/* A commit between cache_get and now may or may not be in this answer: keep it only when
+	 * the stamp read before the handler ran still holds, so no entry is older than its stamp. */
+	if (db_change_stamp() != stamp)
 		return;
 	bool same;
 	struct entry *e = slot_for(rq, &same);

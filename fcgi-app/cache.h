@@ -10,7 +10,8 @@
 
 /* Fills rs with the cached answer to this GET (path and query) and returns true, or false. */
 bool cache_get(struct request *rq, struct response *rs);
-/* Keeps rs (a 200 JSON answer) for later requests with the same path and query. */
+/* Keeps rs (a 200 JSON answer) for later requests with the same path and query, when the database
+ * has not changed since the cache_get that preceded it. */
 void cache_put(const struct request *rq, const struct response *rs);
 /* Frees every entry (at exit, so leak checkers see a clean heap). */
 void cache_clear(void);
