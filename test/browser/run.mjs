@@ -219,6 +219,7 @@ test('review: a second camper marks a review helpful and reports it; an admin hi
   await page.getByRole('link', { name: 'Admin', exact: true }).click();
   const rep = page.locator('.report').filter({ hasText: 'Delicate Arch' });
   await rep.waitFor();
+  await rep.getByRole('link', { name: 'Arches' }).waitFor(); // the reviewed park by its name
   await shot(page, 'admin');
   await rep.getByLabel('Reason for your decision').fill('Advertising');
   await rep.getByRole('button', { name: 'Hide review' }).click();

@@ -1,5 +1,5 @@
 // Moderation (admins only): open reports, oldest first, with hide and unhide of the review.
-import { api } from '../api.js';
+import { api, all } from '../api.js';
 import { h, replace, field, onSubmit, errorEl, fmtDate } from '../dom.js';
 import { pager } from '../pager.js';
 import { shell, signInPrompt } from '../layout.js';
@@ -10,6 +10,12 @@ const page = document.getElementById('page');
 const list = h('ul', { class: 'reports', 'aria-label': 'Open reports' });
 const more = h('button', { type: 'button', class: 'secondary', text: 'Load more reports', hidden: true });
 const REASONS = { spam: 'Spam', offensive: 'Offensive', off_topic: 'Off topic', other: 'Other' };
+let parks = new Map(); // id -> park, for the reviewed park's name and link
+
+function parkLink(id) {
+  const p = parks.get(id);
+  return h('a', { href: `/park.html?park=${p ? p.slug : id}`, text: p ? p.name : `Park ${id}` });
+}
 
 function item(rep) {
   const r = rep.review;
@@ -35,7 +41,7 @@ function item(rep) {
     h('p', { class: 'report-meta' }, h('strong', { text: REASONS[rep.reason] || rep.reason }), ' · reported by ',
       h('span', { text: rep.reporter.username }), ` · ${fmtDate(rep.created_at)}`, r.hidden ? ' · currently hidden' : ''),
     rep.note ? h('blockquote', { text: rep.note }) : null,
-    h('div', { class: 'reported-review' }, reviewBody(r, { park: h('a', { href: `/park.html?park=${r.park_id}`, text: `Park ${r.park_id}` }) })),
+    h('div', { class: 'reported-review' }, reviewBody(r, { park: parkLink(r.park_id) })),
     form);
 }
 
@@ -44,4 +50,8 @@ const load = pager(list, more, { item, loadingText: 'Loading reports…', empty:
 
 if (!me) replace(page, signInPrompt('moderate reviews (administrators only)'));
 else if (me.role !== 'admin') replace(page, h('p', { class: 'error-box', role: 'alert', text: 'This page is for administrators only.' }));
-else { replace(page, h('p', { class: 'lede', text: 'Open reports, oldest first. Hiding a review removes it and its stars from the park until you unhide it.' }), list, more); load(); }
+else {
+  replace(page, h('p', { class: 'lede', text: 'Open reports, oldest first. Hiding a review removes it and its stars from the park until you unhide it.' }), list, more);
+  // Park names are a nicety: without them the queue still works, with "Park N" links.
+  all('/parks').then((ps) => { parks = new Map(ps.map((p) => [p.id, p])); }, () => {}).finally(load);
+}
