@@ -73,8 +73,8 @@ cache_put(const struct request *rq, const struct response *rs)
 	 * the stamp read before the handler ran still holds, so no entry is older than its stamp. */
 	if (db_change_stamp() != stamp)
 		return;
-	bool same;
-	struct entry *e = slot_for(rq, &same);
+	bool same_key; /* whatever the slot held goes: the newest answer wins it */
+	struct entry *e = slot_for(rq, &same_key);
 	size_t plen = strlen(rq->path), qlen = strlen(rq->query);
 	char *block = malloc(plen + qlen + 2 + rs->body_len);
 	if (block == NULL)

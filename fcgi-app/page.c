@@ -35,11 +35,17 @@ page_read(struct request *rq, struct response *rs, const char *sort, struct page
 	if (last == NULL || (size_t)n != strlen(raw) || strncmp(raw, sort, slen) != 0 ||
 	    raw[slen] != ':' || last <= raw + slen || !utf8_valid(raw, (size_t)n) ||
 	    (p->id = parse_id(last + 1, strlen(last + 1))) == 0)
-		return resp_error(rq, rs, 400, "invalid_cursor", "cursor",
-				  "That page cursor is not valid for this list; start again from the first page.");
+		return page_bad_cursor(rq, rs);
 	*last = '\0';
 	p->key = raw + slen + 1;
 	return 0;
+}
+
+int
+page_bad_cursor(struct request *rq, struct response *rs)
+{
+	return resp_error(rq, rs, 400, "invalid_cursor", "cursor",
+			  "That page cursor is not valid for this list; start again from the first page.");
 }
 
 /* The sort key of the current row as cursor text. */

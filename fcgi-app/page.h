@@ -25,6 +25,9 @@ struct page {
  * contract's 400 (invalid_field, invalid_cursor). */
 int page_read(struct request *rq, struct response *rs, const char *sort, struct page *p);
 
+/* The contract's 400 invalid_cursor, for a list that finds the cursor's key unusable. */
+int page_bad_cursor(struct request *rq, struct response *rs);
+
 /* For lists newest first by id: the id a page starts below. */
 static inline int64_t
 page_before(const struct page *p)

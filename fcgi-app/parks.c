@@ -206,8 +206,7 @@ parks_list(struct request *rq, struct response *rs)
 	if (st_page != 0)
 		return st_page;
 	if (pg.key != NULL && !sort->text_key && !parse_double(pg.key, strlen(pg.key), -1e300, 1e300, &key_num))
-		return resp_error(rq, rs, 400, "invalid_cursor", "cursor",
-				  "That page cursor is not valid for this list; start again from the first page.");
+		return page_bad_cursor(rq, rs);
 
 	sqlite3_stmt *st = db_stmt(sort->sql);
 	if (q != NULL) {

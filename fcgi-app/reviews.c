@@ -123,13 +123,6 @@ own_review_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 	return SQLITE_OK;
 }
 
-static int
-bad_cursor(struct request *rq, struct response *rs)
-{
-	return resp_error(rq, rs, 400, "invalid_cursor", "cursor",
-			  "That page cursor is not valid for this list; start again from the first page.");
-}
-
 /* A cursor key: a whole number 0..INT64_MAX (a count or stars), written by list_page. */
 static bool
 parse_key(const char *s, int64_t *out)
@@ -166,7 +159,7 @@ reviews_list(struct request *rq, struct response *rs)
 	int64_t key = sort->first_key, after = INT64_MAX;
 	if (pg.key != NULL) {
 		if (!parse_key(pg.key, &key))
-			return bad_cursor(rq, rs);
+			return page_bad_cursor(rq, rs);
 		after = pg.id;
 	}
 
