@@ -3,18 +3,39 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 int log_fd = STDERR_FILENO;
 
+/* "2026-11-28T10:15:00Z " into buf (n >= 32); formatted once a second, since every request
+ * logs a line. */
 static size_t
 stamp(char *buf, size_t n)
 {
+	static time_t last = -1;
+	static char text[32];
+	static size_t len;
 	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	return strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ ", &tm);
+	if (t != last) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		len = strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ ", &tm);
+		last = t;
+	}
+	memcpy(buf, text, len < n ? len : 0);
+	return len < n ? len : 0;
+}
+
+/* getpid is a system call each time; a worker never forks after it starts. */
+static int
+pid(void)
+{
+	static int cached;
+	if (cached == 0)
+		cached = (int)getpid();
+	return cached;
 }
 
 static void
@@ -32,7 +53,7 @@ log_msg(const char *fmt, ...)
 {
 	char line[1024];
 	size_t n = stamp(line, sizeof(line));
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "[%d] ", (int)getpid());
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "[%d] ", pid());
 	va_list ap;
 	va_start(ap, fmt);
 	int m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
@@ -49,8 +70,9 @@ log_request(const struct request *rq, const struct response *rs, double ms)
 		snprintf(user, sizeof(user), "%lld", (long long)rq->user->id);
 	/* pid: which worker of the pool served it; req: nginx's $request_id, which joins this line to
 	 * nginx's access log line. */
-	int m = snprintf(line + n, sizeof(line) - n, "%s %s %d %.1fms user=%s pid=%d%s%s",
-			 method_name(rq->method), rq->route ? rq->route : "-", rs->status, ms, user,
-			 (int)getpid(), rq->request_id ? " req=" : "", rq->request_id ? rq->request_id : "");
+	long tenths = ms > 0 ? (long)(ms * 10 + 0.5) : 0; /* "%.1f" without printf's float path */
+	int m = snprintf(line + n, sizeof(line) - n, "%s %s %d %ld.%ldms user=%s pid=%d%s%s",
+			 method_name(rq->method), rq->route ? rq->route : "-", rs->status, tenths / 10,
+			 tenths % 10, user, pid(), rq->request_id ? " req=" : "", rq->request_id ? rq->request_id : "");
 	emit(line, n + (m > 0 ? (size_t)m : 0), sizeof(line));
 }

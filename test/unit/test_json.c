@@ -194,6 +194,39 @@ main(void)
 		jw_double(&w, dbl[i].v);
 		is_str(arena_strndup(&a, w.buf, w.len), dbl[i].want, "jw_double writes %s", dbl[i].want);
 	}
+	/* jw_double's integer path against printf's: averages of star counts, scores, and random
+	 * doubles over the whole range it covers, ties and powers of ten included. */
+	int wrong = 0, checked = 0;
+	char ref[40];
+	srand(7);
+	for (int i = 0; i < 300000; i++) {
+		double x;
+		switch (i % 4) {
+		case 0: x = (double)(rand() % 5000 + 1) / (rand() % 1000 + 1); break;
+		case 1: x = (10.0 * 3.7 + rand() % 9000) / (10.0 + rand() % 2000); break;
+		case 2: x = ldexp((double)rand() / RAND_MAX + 0.5, rand() % 90 - 40); break;
+		default: x = pow(10, rand() % 20 - 5) * (i % 8 ? 1 : 1 + 1e-15 * (rand() % 3 - 1)); break;
+		}
+		if (i % 3 == 0)
+			x = -x;
+		if (i == 1) x = 100000000000000.5;   /* a tie at 15 digits */
+		if (i == 2) x = 0.0001;
+		if (i == 3) x = 999999999999999.9;
+		int n = snprintf(ref, sizeof(ref), "%.15g", x);
+		if (strtod(ref, NULL) != x)
+			n = snprintf(ref, sizeof(ref), "%.17g", x);
+		jw_init(&w, &a);
+		jw_double(&w, x);
+		checked++;
+		if (w.len != (size_t)n || memcmp(w.buf, ref, (size_t)n) != 0) {
+			if (wrong++ < 5)
+				printf("# jw_double(%.17g) wrote %.*s, printf %s\n", x, (int)w.len, w.buf, ref);
+		}
+		if (i % 1000 == 0)
+			arena_reset(&a);
+	}
+	ok(wrong == 0, "jw_double writes what printf's %%.15g/%%.17g round trip writes, for %d doubles", checked);
+
 	jw_init(&w, &a);
 	jw_array(&w);
 	for (int i = 0; i < 20000; i++)
