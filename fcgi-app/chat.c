@@ -47,6 +47,11 @@ static const char SQL_PURGE_CALLS[] =
 	"DELETE FROM chat_calls WHERE called_at < ?1";
 static const char SQL_TOUCH_CONV[] =
 	"UPDATE conversations SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1";
+/* The conversation's last message: a camper's message left without a reply, sent again with the
+ * same text, is that message retried, not a second copy. */
+static const char SQL_LAST_MSG[] =
+	"SELECT id, role, text, created_at FROM chat_messages WHERE conversation_id = ?1"
+	" ORDER BY id DESC LIMIT 1";
 /* The last HISTORY messages, oldest first. */
 static const char SQL_HISTORY[] =
 	"SELECT role, text FROM (SELECT id, role, text FROM chat_messages WHERE conversation_id = ?1"
@@ -212,6 +217,29 @@ chat_delete(struct request *rq, struct response *rs)
 	return gone ? resp_empty(rs, 204) : not_found(rq, rs);
 }
 
+/* Inside the caller's transaction: true, with m->id and m->created_at filled, when the
+ * conversation ends with this camper's message unanswered (a retry after a failed call). */
+static bool
+unanswered(struct arena *a, int64_t conv, struct message *m, int *rc)
+{
+	sqlite3_stmt *st = db_stmt(SQL_LAST_MSG);
+	sqlite3_bind_int64(st, 1, conv);
+	bool same = false;
+	if ((*rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*rc = SQLITE_OK;
+		same = strcmp((const char *)sqlite3_column_text(st, 1), "user") == 0 &&
+		       strcmp((const char *)sqlite3_column_text(st, 2), m->text) == 0;
+		if (same) {
+			m->id = sqlite3_column_int64(st, 0);
+			m->created_at = db_text(a, st, 3);
+		}
+	} else if (*rc == SQLITE_DONE) {
+		*rc = SQLITE_OK;
+	}
+	db_done(st);
+	return same;
+}
+
 /* Inserts one message inside the caller's transaction; fills m->id and m->created_at. */
 static int
 insert_message(struct arena *a, int64_t conv, struct message *m)
@@ -326,7 +354,8 @@ chat_send(struct request *rq, struct response *rs)
 		return db_fail(rq, rs, rc);
 	if ((st = check_limits(rq, rs, now)) != 0)
 		return st;
-	if ((rc = insert_message(rq->a, conv, &mine)) != SQLITE_OK ||
+	bool retry = unanswered(rq->a, conv, &mine, &rc);
+	if (rc != SQLITE_OK || (!retry && (rc = insert_message(rq->a, conv, &mine)) != SQLITE_OK) ||
 	    (rc = db_exec(SQL_ADD_CALL, "ii", rq->user->id, (int64_t)now)) != SQLITE_OK ||
 	    (rc = db_exec(SQL_PURGE_CALLS, "i", (int64_t)now - CALLS_KEPT)) != SQLITE_OK ||
 	    (rc = db_commit()) != SQLITE_OK)

@@ -54,8 +54,8 @@ static const struct route routes[] = {
 	{ M_GET,    "/api/admin/reports",        reports_queue,    R_AUTH },
 	{ M_PATCH,  "/api/admin/reviews/:id",    reports_moderate, R_AUTH | R_JSON },
 
-	{ M_GET,    "/api/analytics/parks/:id",  analytics_park,    0 },
-	{ M_GET,    "/api/analytics/summary",    analytics_summary, 0 },
+	{ M_GET,    "/api/analytics/parks/:id",  analytics_park,    R_CACHE },
+	{ M_GET,    "/api/analytics/summary",    analytics_summary, R_CACHE },
 
 	{ M_GET,    "/api/channels",                  channels_list,       0 },
 	{ M_GET,    "/api/channels/:id",              channels_get,        0 },

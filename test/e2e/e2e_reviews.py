@@ -323,28 +323,35 @@ def concurrent_writers(ctx):
 
 @test
 def cached_pages_follow_writes(ctx):
-    """Workers keep recent park pages and review lists; a write through any worker must show in the
-    next answer of every worker."""
+    """Workers keep recent park pages, review lists and analytics; a write through any worker must
+    show in the next answer of every worker."""
     c = ctx.c
     token = signup(ctx, "cache")[0]
     park = 40
-    paths = ["/api/parks/%d" % park, "/api/parks/%d/reviews" % park, "/api/parks?sort=reviews&limit=50"]
+    paths = ["/api/parks/%d" % park, "/api/parks/%d/reviews" % park, "/api/parks?sort=reviews&limit=50",
+             "/api/analytics/parks/%d" % park, "/api/analytics/summary"]
     for _ in range(30):  # enough requests that every worker has the answers cached
         for p in paths:
             c.get(p)
     stale = []
     for stars in (5, 2):
+        site_reviews = c.get(paths[4]).json["reviews"]
         r = c.post("/api/parks/%d/reviews" % park, {"stars": stars, "title": "Fresh", "body": "Just now"}, token=token)
         rid = r.json["id"] if r.status == 201 else None
         for _ in range(15):
             page = c.get(paths[0]).json
             revs = c.get(paths[1]).json["items"]
             listed = [p for p in c.get(paths[2]).json["items"] if p["id"] == park]
+            figures = c.get(paths[3]).json
+            summary = c.get(paths[4]).json
             if (page["review_count"] != 1 or page["rating"]["distribution"][str(stars)] != 1 or
-                    [v["id"] for v in revs] != [rid] or not listed or listed[0]["review_count"] != 1):
-                stale.append("after the review with %d stars: page %r, list %r" %
-                             (stars, page["rating"], [v["id"] for v in revs]))
+                    [v["id"] for v in revs] != [rid] or not listed or listed[0]["review_count"] != 1 or
+                    figures["review_count"] != 1 or figures["rating"]["distribution"][str(stars)] != 1 or
+                    summary["reviews"] != site_reviews + 1):
+                stale.append("after the review with %d stars: page %r, list %r, analytics %r, site reviews %r (was %r)" %
+                             (stars, page["rating"], [v["id"] for v in revs], figures["rating"],
+                              summary["reviews"], site_reviews))
         c.delete("/api/reviews/%d" % rid, token=token)
         c.delete("/api/parks/%d/rating" % park, token=token)
-    ctx.ok(not stale, "after a write, every worker's next answer for the park page, its reviews and the "
-           "park list shows it (no stale cached answer)", "\n".join(stale[:5]))
+    ctx.ok(not stale, "after a write, every worker's next answer for the park page, its reviews, the "
+           "park list, its analytics and the site summary shows it (no stale cached answer)", "\n".join(stale[:5]))

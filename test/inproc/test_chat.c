@@ -11,6 +11,7 @@
 static struct gemini_turn seen[32];
 static size_t nseen;
 static int calls;
+static int fail_next; /* the next call fails whatever the text */
 
 /* Answers by the first word of the newest message: "fail", "slow", "block", or an echo. */
 static enum gemini_result
@@ -24,6 +25,10 @@ stub(struct arena *a, const struct gemini_turn *turns, size_t n, const char **re
 	}
 	const char *last = turns[n - 1].text;
 	*reply = NULL;
+	if (fail_next) {
+		fail_next = 0;
+		return GEMINI_ERROR;
+	}
 	if (strncmp(last, "fail", 4) == 0)
 		return GEMINI_ERROR;
 	if (strncmp(last, "slow", 4) == 0)
@@ -102,6 +107,23 @@ main(void)
 	is_int(r.status, 201, "a blocked reply is 201");
 	is_str(jget(r.json, "reply.text")->valuestring, GEMINI_REFUSAL, "... with the refusal as the reply");
 
+	/* Retry: the same text again after a failed call answers the stored message. */
+	long long conv2 = conversation(a);
+	fail_next = 1;
+	r = say(a, conv2, "which trail");
+	is_int(r.status, 502, "a failed call answers 502 ...");
+	long long first = scalar("SELECT max(id) FROM chat_messages WHERE conversation_id = ?1", conv2);
+	int calls_then = calls;
+	r = say(a, conv2, "which trail");
+	is_int(r.status, 201, "... and the same text sent again is answered");
+	ok(calls == calls_then + 1 && (long long)jget(r.json, "message.id")->valuedouble == first,
+	   "... as the stored message (id %lld), with a new call upstream", first);
+	is_int(scalar("SELECT count(*) FROM chat_messages WHERE conversation_id = ?1 AND role = 'user'", conv2), 1,
+	       "... which is not stored twice");
+	r = say(a, conv2, "which trail");
+	is_int(scalar("SELECT count(*) FROM chat_messages WHERE conversation_id = ?1", conv2), 4,
+	       "once answered, the same text is a new message");
+
 	/* Ownership: in the WHERE clause. */
 	r = say(b, conv, "mine now");
 	is_int(r.status, 404, "another user cannot post to the conversation");
@@ -124,8 +146,8 @@ main(void)
 	       "... and nothing stored");
 	config.chat_rate_limit = 20;
 
-	/* The daily cap counts every user's calls today: amy 5, ben 3 so far. */
-	config.chat_daily_cap = 9;
+	/* The daily cap counts every user's calls today, retries included: amy 8, ben 3 so far. */
+	config.chat_daily_cap = 12;
 	long long cconv = conversation(c);
 	r = say(c, cconv, "under the cap");
 	is_int(r.status, 201, "under chat_daily_cap: answered");
