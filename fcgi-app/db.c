@@ -22,7 +22,8 @@ sqlite3 *db;
 
 static int lock_fd = -1;
 static int lock_wait_ms;
-static bool in_tx, in_snapshot;
+static bool in_tx;
+static int snapshots; /* depth of db_snapshot_begin: the router's and a handler's may nest */
 static uint64_t commits;  /* this connection's, for db_change_stamp */
 
 #define STMT_CACHE 128
@@ -184,6 +185,16 @@ db_stmt(const char *sql)
 	return st;
 }
 
+/* BEGIN, COMMIT, ROLLBACK: prepared once, like every statement, since each request runs some. */
+static int
+tx(const char *sql)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 uint64_t
 db_change_stamp(void)
 {
@@ -238,7 +249,7 @@ db_begin(void)
 	int rc = lock_acquire();
 	if (rc != SQLITE_OK)
 		return rc;
-	rc = exec("BEGIN IMMEDIATE");
+	rc = tx("BEGIN IMMEDIATE");
 	if (rc != SQLITE_OK) {
 		lock_release();
 		return rc;
@@ -251,9 +262,9 @@ int
 db_commit(void)
 {
 	commits++;
-	int rc = exec("COMMIT");
+	int rc = tx("COMMIT");
 	if (rc != SQLITE_OK && !sqlite3_get_autocommit(db))
-		exec("ROLLBACK");
+		tx("ROLLBACK");
 	in_tx = false;
 	lock_release();
 	return rc;
@@ -262,27 +273,36 @@ db_commit(void)
 int
 db_snapshot_begin(void)
 {
-	int rc = exec("BEGIN");
-	in_snapshot = rc == SQLITE_OK;
+	if (snapshots > 0) {
+		snapshots++;
+		return SQLITE_OK;
+	}
+	int rc = tx("BEGIN");
+	if (rc == SQLITE_OK)
+		snapshots = 1;
 	return rc;
 }
 
 void
 db_snapshot_end(void)
 {
-	if (in_snapshot && !sqlite3_get_autocommit(db))
-		exec("COMMIT");
-	in_snapshot = false;
+	if (snapshots == 0 || --snapshots > 0)
+		return;
+	if (!sqlite3_get_autocommit(db))
+		tx("COMMIT");
 }
 
 void
 db_rollback(void)
 {
-	db_snapshot_end();
+	if (snapshots > 0) { /* a failure ends the whole snapshot, however deep */
+		snapshots = 1;
+		db_snapshot_end();
+	}
 	if (!in_tx)
 		return;
 	if (!sqlite3_get_autocommit(db))
-		exec("ROLLBACK");
+		tx("ROLLBACK");
 	in_tx = false;
 	lock_release();
 }
@@ -319,7 +339,7 @@ db_fail(struct request *rq, struct response *rs, int rc)
 void
 db_after_request(void)
 {
-	if (in_tx || in_snapshot) {
+	if (in_tx || snapshots > 0) {
 		log_msg("bug: a handler left a transaction open; rolled back");
 		db_rollback();
 	}

@@ -48,7 +48,7 @@ int db_commit(void);
 void db_rollback(void);
 
 /* A read snapshot over several statements (BEGIN ... COMMIT, no lock): figures read in it agree.
- * db_fail and db_rollback end it too. */
+ * Calls nest (the outermost end commits); db_fail and db_rollback end it whole. */
 int db_snapshot_begin(void);
 void db_snapshot_end(void);
 /* Maps a failing SQLite code to the contract: busy -> 503 + Retry-After, disk full -> 507,

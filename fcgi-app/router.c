@@ -10,6 +10,7 @@
 #include "cache.h"
 #include "channels.h"
 #include "chat.h"
+#include "db.h"
 #include "health.h"
 #include "locations.h"
 #include "metrics.h"
@@ -195,11 +196,20 @@ router_dispatch(struct request *rq, struct response *rs)
 		return resp_error(rq, rs, 415, "unsupported_media_type", NULL,
 				  "Send the request body as JSON with Content-Type: application/json.");
 
-	bool cacheable = (r->flags & R_CACHE) && rq->method == M_GET;
-	if (cacheable && cache_get(rq, rs))
-		return rs->status;
-	int status = r->handler(rq, rs);
-	if (cacheable)
+	if (!((r->flags & R_CACHE) && rq->method == M_GET))
+		return r->handler(rq, rs);
+	/* The cache's stamp, the handler's reads and the stamp again in one read transaction: the
+	 * answer is of the snapshot the stamp names, and SQLite takes its shared lock once per
+	 * request rather than once per statement. */
+	bool snapshot = db_snapshot_begin() == SQLITE_OK;
+	int status;
+	if (cache_get(rq, rs)) {
+		status = rs->status;
+	} else {
+		status = r->handler(rq, rs);
 		cache_put(rq, rs);
+	}
+	if (snapshot)
+		db_snapshot_end();
 	return status;
 }
