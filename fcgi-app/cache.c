@@ -1,7 +1,9 @@
 /* cache.c: a small direct-mapped cache of answer bodies, keyed by path and query string, valid
  * for one database change stamp (db_change_stamp) and one UTC day (the analytics count the last
- * 30 days and 24 months up to today). Measured: a page of 20 reviews costs the
- * worker several times the FastCGI round trip to build; from here it costs a hash and a lookup. */
+ * 30 days and 24 months up to today). Measured: a page of 20 reviews costs the worker several
+ * times the FastCGI round trip to build; from here it costs a hash and a lookup. The router calls
+ * cache_get, the handler and cache_put inside one read transaction, so an entry is of the
+ * snapshot its stamp names. */
 #include "cache.h"
 
 #include <stdint.h>
