@@ -444,25 +444,35 @@ round_decimal(double v, int sig, uint64_t *m, int *k)
 		for (int i = 0; i < kk; i++)
 			p *= 5;
 		int shift = exp2 + kk;
-		unsigned __int128 q;
+		/* The digit count is decided on the truncated value, so d is exact; then round. */
+		unsigned __int128 q, rem = 0, half = 0;
 		if (shift >= 0) {
 			q = p << shift;
 		} else {
 			int r = -shift;
 			q = p >> r;
-			unsigned __int128 rem = p - (q << r), half = (unsigned __int128)1 << (r - 1);
-			if (rem > half || (rem == half && (q & 1)))
-				q++;
+			rem = p - (q << r);
+			half = (unsigned __int128)1 << (r - 1);
 		}
-		if (q >= p10[sig])
+		if (q >= p10[sig]) {
 			d++;
-		else if (q < p10[sig - 1])
-			d--;
-		else {
-			*m = (uint64_t)q;
-			*k = kk;
-			return true;
+			continue;
 		}
+		if (q < p10[sig - 1]) {
+			d--;
+			continue;
+		}
+		if (shift < 0 && (rem > half || (rem == half && (q & 1))))
+			q++;
+		if (q == p10[sig]) { /* 99...95 rounds up to 10^sig: one digit more before the point */
+			if (kk == 0)
+				return false;
+			q = p10[sig - 1];
+			kk--;
+		}
+		*m = (uint64_t)q;
+		*k = kk;
+		return true;
 	}
 }
 

@@ -205,13 +205,19 @@ main(void)
 		case 0: x = (double)(rand() % 5000 + 1) / (rand() % 1000 + 1); break;
 		case 1: x = (10.0 * 3.7 + rand() % 9000) / (10.0 + rand() % 2000); break;
 		case 2: x = ldexp((double)rand() / RAND_MAX + 0.5, rand() % 90 - 40); break;
-		default: x = pow(10, rand() % 20 - 5) * (i % 8 ? 1 : 1 + 1e-15 * (rand() % 3 - 1)); break;
+		default: /* a power of ten, or a few ulps either side of one */
+			x = pow(10, rand() % 20 - 5);
+			for (int steps = rand() % 7 - 3; steps != 0; steps += steps < 0 ? 1 : -1)
+				x = nextafter(x, steps < 0 ? 0 : INFINITY);
+			break;
 		}
 		if (i % 3 == 0)
 			x = -x;
 		if (i == 1) x = 100000000000000.5;   /* a tie at 15 digits */
 		if (i == 2) x = 0.0001;
 		if (i == 3) x = 999999999999999.9;
+		if (i == 4) x = nextafter(1e14, 0);  /* 99999999999999.98: just under a power of ten */
+		if (i == 5) x = 99999999999999.906;
 		int n = snprintf(ref, sizeof(ref), "%.15g", x);
 		if (strtod(ref, NULL) != x)
 			n = snprintf(ref, sizeof(ref), "%.17g", x);
