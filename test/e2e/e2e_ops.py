@@ -100,6 +100,17 @@ def metrics_counted_across_workers(ctx):
            'frostbyte_chat_upstream_requests_total{outcome="ok"}' in chat,
            "GET /api/chat/metrics: the chat pool's own counters (no api traffic in them, "
            "upstream calls by outcome)")
+    # Writes go to the write pool (nginx's map by method and path): its own counters.
+    _, w0 = scrape(ctx, "/api/write/metrics")
+    for _ in range(3):
+        c.request("POST", "/api/users/me/locations", body="{}")  # no token: 401, from the write pool
+    c.request("POST", "/api/session", body="{}")                 # sign-in stays on the api pool
+    _, w1 = scrape(ctx, "/api/write/metrics")
+    key = req_key("/api/users/me/locations", "POST", "4xx")
+    ctx.ok(w1.get(key, 0) - w0.get(key, 0) == 3 and w1.get(req_key("/api/parks", "GET", "2xx"), 0) == 0 and
+           w1.get(req_key("/api/session", "POST", "4xx"), 0) == 0,
+           "GET /api/write/metrics: the write pool counted the 3 writes, and no read or sign-in",
+           lambda: "%s: %s -> %s" % (key, w0.get(key), w1.get(key)))
 
 
 @test
@@ -107,7 +118,7 @@ def metrics_promtool(ctx):
     if shutil.which("promtool") is None:
         ctx.ok(False, "promtool is installed (Debian package prometheus)")
         return
-    for path in ("/api/metrics", "/api/chat/metrics"):
+    for path in ("/api/metrics", "/api/chat/metrics", "/api/write/metrics"):
         r = ctx.c.get(path)
         p = subprocess.run(["promtool", "check", "metrics"], input=r.body, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=30)
@@ -290,8 +301,10 @@ def prod_nginx_https(ctx):
                "/api/metrics from 127.0.0.1: 200, the counters", "%s %s" % (st, body[:200]))
         st, h, body = prod.curl("/api/metrics", interface="127.0.0.2")
         st2, _, body2 = prod.curl("/api/chat/metrics", interface="127.0.0.2")
-        ctx.ok(st == 403 and '"code":"forbidden"' in body and st2 == 403 and "frostbyte_" not in body2,
-               "/api/metrics and /api/chat/metrics from source address 127.0.0.2: 403 JSON, no counters "
+        st3, _, body3 = prod.curl("/api/write/metrics", interface="127.0.0.2")
+        ctx.ok(st == 403 and '"code":"forbidden"' in body and st2 == 403 and "frostbyte_" not in body2 and
+               st3 == 403 and "frostbyte_" not in body3,
+               "/api/metrics, /api/chat/metrics and /api/write/metrics from source address 127.0.0.2: 403 JSON, no counters "
                "(the rule is on the connection's address, not on a header)", "%s %s / %s" % (st, body, st2))
 
         big = '{"x":"' + "a" * (65 * 1024) + '"}'
@@ -370,9 +383,9 @@ def systemd_units_verify(ctx):
         p = subprocess.run(["systemd-analyze", "verify", "--man=no"] + [os.path.join(d, n) for n in names],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
         out = p.stdout.decode(errors="replace").strip()
-        ctx.ok(p.returncode == 0 and not out and len(names) == 4,
+        ctx.ok(p.returncode == 0 and not out and len(names) == 5,
                "systemd-analyze verify: %s pass with no warning" % ", ".join(names), out)
-        for n in ("frostbyte-api.service", "frostbyte-chat.service"):
+        for n in ("frostbyte-api.service", "frostbyte-chat.service", "frostbyte-write.service"):
             with open(os.path.join(REPO, "systemd", n)) as f:
                 unit = f.read()
             need = ["User=frostbyte", "NoNewPrivileges=yes", "ProtectSystem=strict",
@@ -515,7 +528,7 @@ def deploy_disposable_root(ctx):
             con.close()
 
     def stop_pools():
-        for n in ("api", "chat"):
+        for n in ("api", "chat", "write"):
             try:
                 with open(r + "/run/frostbyte/%s.pid" % n) as f:
                     os.kill(int(f.read()), 15)

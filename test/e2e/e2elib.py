@@ -390,14 +390,26 @@ class Stack:
     def worker_pids(self, pool="api"):
         return children_of(self.pool_pid(pool))
 
+    def app_worker_pids(self):
+        """The workers that serve the API outside the chat: the api pool's and the write pool's."""
+        return self.worker_pids("api") | self.worker_pids("write")
+
+    def app_log(self):
+        """What the api and write pools logged (one line per request)."""
+        out = []
+        for name in ("api.log", "write.log"):
+            with open(os.path.join(self.data, "log", name), "rb") as f:
+                out.append(f.read().decode("utf-8", "replace"))
+        return "\n".join(out)
+
     def logs(self, n=15):
         return "\n".join(tail(os.path.join(self.data, p), n) for p in (
-            "scripts-run.log", "log/api.log", "log/chat.log", "log/nginx-error.log"))
+            "scripts-run.log", "log/api.log", "log/chat.log", "log/write.log", "log/nginx-error.log"))
 
     def server_pids(self):
         """nginx's master pid, the pools' pids and their workers: what scripts/run must stop."""
         pids = set()
-        for name in ("nginx", "api", "chat"):
+        for name in ("nginx", "api", "chat", "write"):
             try:
                 with open(os.path.join(self.data, "run", name + ".pid")) as f:
                     pid = int(f.read().strip())
@@ -437,7 +449,8 @@ class Stack:
         self._log.close()
 
     def _stop_recorded_servers(self):
-        for name, expect in (("nginx", "nginx"), ("api", "multiwatch"), ("chat", "multiwatch")):
+        for name, expect in (("nginx", "nginx"), ("api", "multiwatch"), ("chat", "multiwatch"),
+                             ("write", "multiwatch")):
             try:
                 with open(os.path.join(self.data, "run", name + ".pid")) as f:
                     pid = int(f.read().strip())

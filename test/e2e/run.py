@@ -34,9 +34,10 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 @test
 def stack_workers(ctx):
     pids = ctx.stack.worker_pids()
-    ctx.initial_workers = pids
+    ctx.initial_workers = ctx.stack.app_worker_pids()
     ctx.ok(len(pids) == 3, "the api pool runs 3 workers (scripts/run --workers 3)",
            "worker pids: %s" % sorted(pids))
+    ctx.ok(len(ctx.stack.worker_pids("write")) == 1, "the write pool runs 1 worker")
 
 
 @test
@@ -670,8 +671,8 @@ def park_detail(ctx):
 @test
 def robustness(ctx):
     c = ctx.c
-    before = ctx.stack.worker_pids()
-    ctx.ok(len(before) == 3, "robustness: read the 3 worker pids first", "pids: %s" % sorted(before))
+    before = ctx.stack.app_worker_pids()
+    ctx.ok(len(before) == 4, "robustness: read the 3 + 1 worker pids first", "pids: %s" % sorted(before))
     alice = ctx.alice
     pw = PASSWORD.encode()
 
@@ -810,7 +811,7 @@ def robustness(ctx):
 
     ctx.ok(not not_json, "robustness: every answer, nginx's own included, is the JSON error envelope "
            "(never an HTML page)", "not JSON: " + "; ".join(not_json))
-    after = ctx.stack.worker_pids()
+    after = ctx.stack.app_worker_pids()
     ctx.ok(after == before, "robustness: no worker crashed or restarted (worker pids unchanged)",
            "before: %s\nafter: %s" % (sorted(before), sorted(after)))
     ctx.expect(c.get("/api/health"), 200, "robustness: GET /api/health is still 200")
@@ -863,15 +864,16 @@ import e2e_ops  # noqa: E402,F401
 
 @test
 def whole_run(ctx):
-    after = ctx.stack.worker_pids()
+    after = ctx.stack.app_worker_pids()
     ctx.ok(ctx.initial_workers and after == ctx.initial_workers,
            "no worker restarted during the whole run",
            "at start: %s\nnow: %s" % (sorted(ctx.initial_workers), sorted(after)))
-    with open(os.path.join(ctx.stack.data, "log", "api.log"), "rb") as f:
-        log = f.read().decode("utf-8", "replace")
+    log = ctx.stack.app_log()
+    writes = [l for l in log.splitlines() if re.search(r" (POST|PUT|PATCH|DELETE) /api/\S+ 2\d\d ", l)]
+    ctx.ok(len(writes) > 100, "the run's writes were served and logged (%d lines)" % len(writes))
     bad = [l for l in log.splitlines()
            if re.search(r"Sanitizer|runtime error:|Segmentation|Aborted|stack-overflow", l)]
-    ctx.ok(not bad, "the api log shows no sanitizer report or crash", "\n".join(bad[:20]))
+    ctx.ok(not bad, "the api and write pools' logs show no sanitizer report or crash", "\n".join(bad[:20]))
     fivexx = [l for l in log.splitlines() if re.search(r" 5\d\d [0-9.]+ms user=", l)]
     ctx.ok(not fivexx, "the app answered no request with a 5xx", "\n".join(fivexx[:20]))
 
@@ -907,11 +909,12 @@ def main():
             time.sleep(0.2)
             alive = sorted(p for p in servers if pid_alive(p))
             tap.ok(getattr(stack, "stopped_by_itself", False) and not alive,
-                   "SIGTERM to scripts/run stops nginx, the api and chat pools and every worker it started",
+                   "SIGTERM to scripts/run stops nginx, the api, chat and write pools and every worker it started",
                    "still alive: %s" % alive)
-            tap.ok(not any(os.path.exists(os.path.join(stack.data, "run", s)) for s in ("api.sock", "chat.sock"))
+            tap.ok(not any(os.path.exists(os.path.join(stack.data, "run", s))
+                           for s in ("api.sock", "chat.sock", "write.sock"))
                    and not port_open(port),
-                   "... and leaves no socket behind: the port is closed, both FastCGI sockets removed")
+                   "... and leaves no socket behind: the port is closed, the three FastCGI sockets removed")
         if keep:
             tap.diag("kept the data folder %s" % stack.tmpdir)
         stack.cleanup(keep)
@@ -939,7 +942,7 @@ def ctrl_c(tap):
         time.sleep(0.2)
         alive = sorted(p for p in servers if pid_alive(p))
         tap.ok(rc == 130 and len(servers) >= 4 and chat and chat <= servers and not alive,
-               "Ctrl-C stops scripts/run (exit 130) with nginx, both pools and their workers",
+               "Ctrl-C stops scripts/run (exit 130) with nginx, the pools and their workers",
                "exit %s, servers %s, chat workers %s, still alive %s\n%s"
                % (rc, sorted(servers), sorted(chat), alive, stack.logs(5)))
     finally:

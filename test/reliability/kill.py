@@ -2,13 +2,14 @@
 """test/reliability/kill.py [--quick]: worker kills during writes (QUALITY.md R2, R3).
 
 Starts the stack as scripts/run does (e2elib.Stack), then writers (one thread per user) create
-saved locations as fast as they can, each with a unique label, while a killer sends SIGKILL to a
-random worker of the api pool every second for a minute (--quick: every 0.25 s for 4 s), and
-once to every worker of the pool at the same time. Afterwards:
+saved locations as fast as they can, each with a unique label, while a killer sends SIGKILL every
+second for a minute (--quick: every 0.25 s for 4 s) to a worker: by turns the write pool's one
+worker (which serves the writes) and a random worker of the api pool; then once to every worker
+of both pools at the same time. Afterwards:
 
 - every location acknowledged with 201 is in the database, and none twice;
 - PRAGMA integrity_check is ok;
-- after each kill the pool is back to its full size within a second;
+- after each kill the pools are back to their full size within a second;
 - the only failed requests are those in flight in a killed worker: at most one per killed worker
   (a worker serves one request at a time). Their count is printed.
 
@@ -86,11 +87,11 @@ def run(tap, stack, duration, period):
     for t in threads:
         t.start()
 
-    pool = stack.pool_pid("api")
+    pools = {stack.pool_pid("api"): WORKERS, stack.pool_pid("write"): 1}
     kills, slow, killed, recoveries = 0, [], set(), []
 
-    def live_workers():
-        """The pool's workers that are running: not a killed pid, not a zombie not yet reaped."""
+    def live_workers(pool):
+        """A pool's workers that are running: not a killed pid, not a zombie not yet reaped."""
         out = set()
         for pid in children_of(pool) - killed:
             try:
@@ -104,16 +105,18 @@ def run(tap, stack, duration, period):
     def wait_full():
         t0 = time.monotonic()
         while time.monotonic() - t0 < 5:
-            if len(live_workers()) == WORKERS:
+            if all(len(live_workers(p)) == n for p, n in pools.items()):
                 return time.monotonic() - t0
             time.sleep(0.002)
         return None
 
     rnd = random.Random(7)
     end = time.monotonic() + duration
+    order = list(pools)  # by turns: the write pool, then the api pool
+    order.reverse()
     while time.monotonic() < end:
         time.sleep(period)
-        workers = sorted(live_workers())
+        workers = sorted(live_workers(order[kills % 2]))
         if not workers:
             continue
         victim = rnd.choice(workers)
@@ -124,8 +127,8 @@ def run(tap, stack, duration, period):
         recoveries.append(back)
         if back is None or back > 1.0:
             slow.append(back)
-    # R3: every worker of the pool at once.
-    everyone = sorted(live_workers())
+    # R3: every worker of both pools at once.
+    everyone = sorted(set().union(*(live_workers(p) for p in pools)))
     killed.update(everyone)
     for pid in everyone:
         os.kill(pid, signal.SIGKILL)
@@ -149,10 +152,10 @@ def run(tap, stack, duration, period):
     done = [x for x in recoveries if x is not None]
     tap.diag("pool back to full size after a kill: max %.0f ms, mean %.0f ms" %
              (1000 * max(done, default=0), 1000 * sum(done) / max(len(done), 1)))
-    tap.ok(not slow, "after each single kill the pool was back to %d workers within a second" % WORKERS,
+    tap.ok(not slow, "after each single kill the pools were back to %d + 1 workers within a second" % WORKERS,
            "slow recoveries (s): %s" % slow)
     tap.ok(back_all is not None and back_all <= 1.0,
-           "after killing all %d workers at once the pool was back to full size within a second (%.3f s)"
+           "after killing all %d workers at once the pools were back to full size within a second (%.3f s)"
            % (len(everyone), back_all if back_all is not None else -1))
     tap.ok(n_failed <= kills, "failed requests (%d) are no more than the requests in flight in killed "
            "workers (at most one each: %d)" % (n_failed, kills), repr(statuses))
