@@ -95,14 +95,17 @@ pools_start() {
   done
 }
 
-# healthy: GET /api/health answers 200 from the api pool's socket within HEALTH_SECONDS, and, on
-# a real machine, through nginx over HTTPS too.
+# healthy: GET /api/health answers 200 from the api pool's and the write pool's sockets within
+# HEALTH_SECONDS, and, on a real machine, through nginx over HTTPS too.
 healthy() {
-  local deadline=$((SECONDS + HEALTH_SECONDS)) out
+  local deadline=$((SECONDS + HEALTH_SECONDS)) out sock
   while [ $SECONDS -lt $deadline ]; do
-    out=$(REQUEST_METHOD=GET DOCUMENT_URI=/api/health SCRIPT_NAME=/api/health QUERY_STRING= \
-      timeout 5 cgi-fcgi -bind -connect "$RUNDIR/api.sock" 2>/dev/null | head -1 || true)
-    if [[ $out == "Status: 200"* ]]; then
+    out=""
+    for sock in api write; do
+      out+=$(REQUEST_METHOD=GET DOCUMENT_URI=/api/health SCRIPT_NAME=/api/health QUERY_STRING= \
+        timeout 5 cgi-fcgi -bind -connect "$RUNDIR/$sock.sock" 2>/dev/null | head -1 || true)
+    done
+    if [[ $out == "Status: 200"*"Status: 200"* ]]; then
       [ -n "$ROOT" ] && return 0
       curl -fsS -o /dev/null --max-time 5 --cacert "$CERT" --resolve "$DOMAIN:443:127.0.0.1" \
         "https://$DOMAIN/api/health" 2>/dev/null && return 0
