@@ -3,7 +3,8 @@
 -- rating, an edit of one's review, a post, a saved location, a helpful vote), each write as one of
 -- the 1,000 benchmark users in turn. Every request is one the API answers with a 2xx.
 -- Environment: BENCH_TOKENS, BENCH_REVIEWS (bench/seed.py's files), BENCH_PARK (the park with the
--- reviews), BENCH_CURSORS (the cursors of its reviews pages 2 and 3, space-separated).
+-- reviews), BENCH_CURSORS (the cursors of its reviews pages 2 and 3, space-separated), BENCH_WRITES
+-- (the writes' share in %, 10 unless set; the reads and the writes keep their proportions).
 -- Argument: wrk's thread count (wrk ... -s mix.lua URL -- THREADS).
 local tokens, reviews = {}, {}
 for line in io.lines(os.getenv("BENCH_TOKENS")) do
@@ -13,6 +14,7 @@ for line in io.lines(os.getenv("BENCH_REVIEWS")) do
   if #line > 0 then reviews[#reviews + 1] = line end
 end
 local park = os.getenv("BENCH_PARK")
+local writes = tonumber(os.getenv("BENCH_WRITES") or "10")
 local cursors = {}
 for c in string.gmatch(os.getenv("BENCH_CURSORS") or "", "%S+") do cursors[#cursors + 1] = c end
 
@@ -37,8 +39,8 @@ end
 
 function request()
   n = n + step
-  local r = math.random(100)
-  if r <= 90 then                                   -- reads
+  if math.random() * 100 >= writes then             -- reads, r in 1..90 by their shares
+    local r = math.random(90)
     if r <= 20 then
       return wrk.format("GET", "/api/parks?limit=20&sort=" .. sorts[math.random(3)])
     elseif r <= 40 then
@@ -56,7 +58,7 @@ function request()
     end
   end
   local user = n % #tokens + 1                      -- writes, as the next user
-  local w = r - 90
+  local w = math.random(10)
   if w <= 3 then
     return as(user, "PUT", "/api/parks/" .. math.random(63) .. "/rating", '{"stars":' .. math.random(5) .. '}')
   elseif w <= 5 then

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cache.h"
 #include "db.h"
 #include "json.h"
 #include "parks.h"
@@ -125,6 +126,7 @@ analytics_park(struct request *rq, struct response *rs)
 		jw_kint(&w, camper_types[i], campers[i]);
 	jw_end(&w);
 	jw_end(&w);
+	cache_scope(rs, park_id);
 	return resp_json(rs, 200, &w);
 }
 
@@ -205,5 +207,6 @@ analytics_summary(struct request *rq, struct response *rs)
 	}
 	jw_end(&w);
 	jw_end(&w);
+	cache_scope(rs, CACHE_FIGURES);
 	return resp_json(rs, 200, &w);
 }

@@ -24,7 +24,6 @@ static int lock_fd = -1;
 static int lock_wait_ms;
 static bool in_tx;
 static int snapshots; /* depth of db_snapshot_begin: the router's and a handler's may nest */
-static uint64_t commits;  /* this connection's, for db_change_stamp */
 
 #define STMT_CACHE 128
 static struct { const char *sql; sqlite3_stmt *st; } stmts[STMT_CACHE];
@@ -195,18 +194,6 @@ tx(const char *sql)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-uint64_t
-db_change_stamp(void)
-{
-	static const char sql[] = "PRAGMA data_version";
-	sqlite3_stmt *st = db_stmt(sql);
-	uint64_t v = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-	db_done(st);
-	if (v == 0)
-		commits++; /* unreadable: a value never seen before, so nothing cached is trusted */
-	return v << 32 ^ commits;
-}
-
 int
 db_exec(const char *sql, const char *types, ...)
 {
@@ -261,7 +248,6 @@ db_begin(void)
 int
 db_commit(void)
 {
-	commits++;
 	int rc = tx("COMMIT");
 	if (rc != SQLITE_OK && !sqlite3_get_autocommit(db))
 		tx("ROLLBACK");

@@ -28,9 +28,6 @@ void db_close(void);
 /* A prepared statement for a static SQL string, prepared once and cached by the string's address.
  * A statement that does not prepare is a programming error: logged, and the worker stops. */
 sqlite3_stmt *db_stmt(const char *sql);
-/* A number that changes whenever the database may have changed: a commit by another connection
- * (PRAGMA data_version) or by this one. */
-uint64_t db_change_stamp(void);
 /* Runs a statement that returns no rows: binds the arguments by the letters of `types` (i int64_t,
  * d double, t text or NULL), steps it once and resets it. Returns SQLITE_OK or the error code. */
 int db_exec(const char *sql, const char *types, ...);

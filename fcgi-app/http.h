@@ -58,6 +58,8 @@ struct response {
 	size_t body_len;
 	struct header headers[HTTP_MAX_HEADERS];
 	int nheaders;
+	bool cacheable;              /* set by cache_scope (cache.h) */
+	int64_t cache_scope;
 };
 
 void request_init(struct request *rq, struct arena *a);

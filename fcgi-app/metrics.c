@@ -24,7 +24,7 @@
 
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "counters shared between processes must be lock-free");
 
-#define METRICS_MAGIC  0x4642594d45545231ULL   /* "FBYMETR1": bump when the layout changes */
+#define METRICS_MAGIC  0x4642594d45545232ULL   /* "FBYMETR2": bump when the layout changes */
 #define METRICS_ROUTES 96                       /* slot 0: no route matched; 1..: the table */
 #define CLASSES 6                               /* status 1xx..5xx, and anything else */
 
@@ -42,6 +42,7 @@ struct counters {
 	atomic_ullong requests[METRICS_ROUTES][CLASSES];
 	struct histogram latency[METRICS_ROUTES];
 	atomic_ullong db_busy, db_errors;
+	atomic_ullong cache[2];   /* misses, hits */
 	atomic_ullong upstream[MU_COUNT];
 	struct histogram upstream_latency;
 };
@@ -151,6 +152,13 @@ metrics_request(const struct request *rq, const struct response *rs, double ms)
 	int cls = rs->status >= 100 && rs->status < 600 ? rs->status / 100 : 0;
 	atomic_fetch_add_explicit(&m->requests[slot][cls], 1, memory_order_relaxed);
 	observe(&m->latency[slot], ms);
+}
+
+void
+metrics_cache(bool hit)
+{
+	if (m != NULL)
+		atomic_fetch_add_explicit(&m->cache[hit], 1, memory_order_relaxed);
 }
 
 void
@@ -269,6 +277,13 @@ metrics_get(struct request *rq, struct response *rs)
 	put(&t, "# HELP frostbyte_db_errors_total Database operations that failed otherwise (500, 507)."
 		"\n# TYPE frostbyte_db_errors_total counter\nfrostbyte_db_errors_total %llu\n",
 	    atomic_load_explicit(&m->db_errors, memory_order_relaxed));
+
+	put(&t, "# HELP frostbyte_cache_lookups_total Cacheable GETs by whether the worker's answer cache "
+		"had a current answer.\n# TYPE frostbyte_cache_lookups_total counter\n"
+		"frostbyte_cache_lookups_total{result=\"hit\"} %llu\n"
+		"frostbyte_cache_lookups_total{result=\"miss\"} %llu\n",
+	    atomic_load_explicit(&m->cache[1], memory_order_relaxed),
+	    atomic_load_explicit(&m->cache[0], memory_order_relaxed));
 
 	put(&t, "# HELP frostbyte_chat_upstream_requests_total Calls to the chat upstream (Gemini) "
 		"by outcome.\n# TYPE frostbyte_chat_upstream_requests_total counter\n");

@@ -22,6 +22,8 @@ void metrics_close(void);
 void metrics_request(const struct request *rq, const struct response *rs, double ms);
 /* A write or read that failed with SQLITE_BUSY/LOCKED (answered 503), or with another error. */
 void metrics_db_busy(void);
+/* A cacheable GET answered from the worker's cache (hit) or by its handler. */
+void metrics_cache(bool hit);
 void metrics_db_error(void);
 
 enum metrics_upstream { MU_OK, MU_BLOCKED, MU_ERROR, MU_TIMEOUT, MU_COUNT };

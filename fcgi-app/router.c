@@ -199,18 +199,20 @@ router_dispatch(struct request *rq, struct response *rs)
 
 	if (!((r->flags & R_CACHE) && rq->method == M_GET))
 		return r->handler(rq, rs);
-	/* The cache's stamp, the handler's reads and the stamp again in one read transaction: the
-	 * answer is of the snapshot the stamp names, and SQLite takes its shared lock once per
-	 * request rather than once per statement. */
-	bool snapshot = db_snapshot_begin() == SQLITE_OK;
+	/* The cache's versions, the handler's reads and the versions again in one read transaction:
+	 * a kept answer is of the snapshot its versions name, and SQLite takes its shared lock once
+	 * per request rather than once per statement. */
+	if (db_snapshot_begin() != SQLITE_OK)
+		return r->handler(rq, rs); /* no snapshot: the cache could not vouch for its versions */
 	int status;
-	if (cache_get(rq, rs)) {
+	bool hit = cache_get(rq, rs);
+	metrics_cache(hit);
+	if (hit) {
 		status = rs->status;
 	} else {
 		status = r->handler(rq, rs);
 		cache_put(rq, rs);
 	}
-	if (snapshot)
-		db_snapshot_end();
+	db_snapshot_end();
 	return status;
 }
