@@ -125,7 +125,7 @@ cache_put(const struct request *rq, const struct response *rs)
 	struct entry *e = slot_for(rq, &same_key);
 	drop(e);
 	if (used + rs->body_len > BUDGET)
-		return;
+		cache_clear(); /* full: start afresh rather than keep the oldest answers for good */
 	size_t plen = strlen(rq->path), qlen = strlen(rq->query);
 	char *block = malloc(plen + qlen + 2 + rs->body_len);
 	if (block == NULL)
