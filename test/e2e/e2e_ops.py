@@ -90,6 +90,15 @@ def metrics_counted_across_workers(ctx):
     pids = set(re.findall(r" (?:/api/parks|/api/health) 200 \S+ user=- pid=(\d+)", "\n".join(tail_lines)))
     ctx.ok(len(pids) >= 2, "the sequence was served by %d different workers of the pool, and the one "
            "that answered the scrape counted them all" % len(pids), "\n".join(tail_lines[-5:]))
+    # Cacheable GETs: the 30 park lists and the 7 unknown parks (a 404 is looked up, never kept).
+    # Each worker builds the list once at most; the rest come from its cache.
+    hits = after.get('frostbyte_cache_lookups_total{result="hit"}', 0) - \
+        before.get('frostbyte_cache_lookups_total{result="hit"}', 0)
+    misses = after.get('frostbyte_cache_lookups_total{result="miss"}', 0) - \
+        before.get('frostbyte_cache_lookups_total{result="miss"}', 0)
+    ctx.ok(hits + misses == 37 and hits >= 30 - ctx.stack.workers,
+           "frostbyte_cache_lookups_total: 37 cacheable GETs looked up, at least %d of the 30 park "
+           "lists answered from a worker's cache" % (30 - ctx.stack.workers), "hits %s, misses %s" % (hits, misses))
     ctx.ok((r.header("Content-Type") or "") == "text/plain; version=0.0.4; charset=utf-8",
            "metrics Content-Type is text/plain; version=0.0.4; charset=utf-8", r.header("Content-Type"))
     inf = after.get('frostbyte_http_request_duration_seconds_bucket{route="/api/parks",method="GET",le="+Inf"}')
