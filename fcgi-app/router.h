@@ -10,7 +10,8 @@ enum route_flags {
 	R_AUTH = 1 << 0,      /* a verified caller is required (401 otherwise) */
 	R_AUTH_OPT = 1 << 1,  /* a caller is used when a valid token is presented */
 	R_JSON = 1 << 2,      /* the request carries a JSON body (415 otherwise) */
-	R_CACHE = 1 << 3,     /* a public GET whose answer depends only on path, query, data and the day */
+	R_CACHE = 1 << 3,     /* a public GET whose answer depends only on path, query, data and the day;
+	                       * kept only when its handler names a scope (cache_scope, cache.h) */
 };
 
 struct route {
