@@ -28,7 +28,7 @@ now_us(void)
 	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
 
-/* One request through the router, as http.c serves it; returns the status. */
+/* One request through the router, as fcgi.c serves it; returns the status. */
 static int
 serve(const char *method, const char *target, const char *body, const char *authorization)
 {

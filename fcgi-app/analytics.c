@@ -126,7 +126,7 @@ analytics_park(struct request *rq, struct response *rs)
 		jw_kint(&w, camper_types[i], campers[i]);
 	jw_end(&w);
 	jw_end(&w);
-	cache_scope(rs, park_id);
+	resp_cache_scope(rs, park_id);
 	return resp_json(rs, 200, &w);
 }
 
@@ -207,6 +207,6 @@ analytics_summary(struct request *rq, struct response *rs)
 	}
 	jw_end(&w);
 	jw_end(&w);
-	cache_scope(rs, CACHE_FIGURES);
+	resp_cache_scope(rs, CACHE_FIGURES);
 	return resp_json(rs, 200, &w);
 }

@@ -1,8 +1,8 @@
 /* cache.c: a small direct-mapped cache of answer bodies, keyed by path and query string. An
  * entry holds the versions of the two scopes its answer depends on (schema/006_cache_scopes.sql:
- * "everything", and the park or the figures across parks its handler named with cache_scope) and
- * is served while both still hold in the request's snapshot, and for one UTC day (the analytics
- * count the last 30 days and 24 months up to today). A rating of one park so leaves every other
+ * "everything", and the park or the figures across parks its handler named) and is served while
+ * both still hold in the request's snapshot, and for one UTC day (the analytics count the last 30
+ * days and 24 months up to today). A rating of one park so leaves every other
  * park's pages cached, and a post or a saved place leaves everything cached. The router calls
  * cache_get, the handler and cache_put inside one read transaction, so an entry's versions are
  * those of the snapshot it was built from. Measured: a page of 20 reviews costs the worker
@@ -66,32 +66,25 @@ cache_clear(void)
 		drop(&slots[i]);
 }
 
-void
-cache_scope(struct response *rs, int64_t scope)
-{
-	rs->cacheable = true;
-	rs->cache_scope = scope;
-}
-
-/* The slot for this request's key. */
+/* The slot for this key. */
 static struct entry *
-slot_for(const struct request *rq, bool *same_key)
+slot_for(const char *path, const char *query, bool *same_key)
 {
 	uint32_t h = 2166136261u; /* FNV-1a over path, '?', query */
-	for (const char *p = rq->path; *p; p++)
+	for (const char *p = path; *p; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
 	h = (h ^ '?') * 16777619u;
-	for (const char *p = rq->query; *p; p++)
+	for (const char *p = query; *p; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
 	struct entry *e = &slots[h % SLOTS];
-	size_t plen = strlen(rq->path);
-	*same_key = e->key != NULL && strncmp(e->key, rq->path, plen) == 0 && e->key[plen] == '?' &&
-		    strcmp(e->key + plen + 1, rq->query) == 0;
+	size_t plen = strlen(path);
+	*same_key = e->key != NULL && strncmp(e->key, path, plen) == 0 && e->key[plen] == '?' &&
+		    strcmp(e->key + plen + 1, query) == 0;
 	return e;
 }
 
 bool
-cache_get(struct request *rq, struct response *rs)
+cache_get(const char *path, const char *query, const char **body, size_t *len)
 {
 	time_t today = time(NULL) / 86400;
 	if (today != day) { /* the analytics' days and months moved on */
@@ -99,7 +92,7 @@ cache_get(struct request *rq, struct response *rs)
 		day = today;
 	}
 	bool hit;
-	struct entry *e = slot_for(rq, &hit);
+	struct entry *e = slot_for(path, query, &hit);
 	int64_t all, own;
 	if (!hit || !versions(e->scope, &all, &own))
 		return false;
@@ -107,34 +100,31 @@ cache_get(struct request *rq, struct response *rs)
 		drop(e);
 		return false;
 	}
-	rs->status = 200;
-	rs->content_type = "application/json";
-	rs->body = e->body;  /* lives until the next change or eviction: after this answer is sent */
-	rs->body_len = e->len;
+	*body = e->body;  /* lives until the next change or eviction: after this answer is sent */
+	*len = e->len;
 	return true;
 }
 
 void
-cache_put(const struct request *rq, const struct response *rs)
+cache_put(const char *path, const char *query, int64_t scope, const char *body, size_t len)
 {
 	int64_t all, own;
-	if (rs->status != 200 || !rs->cacheable || rs->nheaders != 0 || rs->body_len > MAX_BODY ||
-	    !versions(rs->cache_scope, &all, &own))
+	if (len > MAX_BODY || !versions(scope, &all, &own))
 		return;
 	bool same_key; /* whatever the slot held goes: the newest answer wins it */
-	struct entry *e = slot_for(rq, &same_key);
+	struct entry *e = slot_for(path, query, &same_key);
 	drop(e);
-	if (used + rs->body_len > BUDGET)
+	if (used + len > BUDGET)
 		cache_clear(); /* full: start afresh rather than keep the oldest answers for good */
-	size_t plen = strlen(rq->path), qlen = strlen(rq->query);
-	char *block = malloc(plen + qlen + 2 + rs->body_len);
+	size_t plen = strlen(path), qlen = strlen(query);
+	char *block = malloc(plen + qlen + 2 + len);
 	if (block == NULL)
 		return; /* a cache is optional */
-	memcpy(block, rq->path, plen);
+	memcpy(block, path, plen);
 	block[plen] = '?';
-	memcpy(block + plen + 1, rq->query, qlen + 1);
-	*e = (struct entry){ .key = block, .body = block + plen + qlen + 2, .len = rs->body_len,
-			     .scope = rs->cache_scope, .all = all, .own = own };
-	memcpy(e->body, rs->body, rs->body_len);
-	used += rs->body_len;
+	memcpy(block + plen + 1, query, qlen + 1);
+	*e = (struct entry){ .key = block, .body = block + plen + qlen + 2, .len = len,
+			     .scope = scope, .all = all, .own = own };
+	memcpy(e->body, body, len);
+	used += len;
 }

@@ -7,23 +7,22 @@
 #define FROSTBYTE_CACHE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-
-#include "http.h"
 
 /* The scope of answers built from the figures across parks (the park list, the site summary);
  * a park's own answers (its page, reviews, analytics) take its id. */
 #define CACHE_FIGURES 0
 
-/* Marks rs as cacheable, valid while scope (a park id or CACHE_FIGURES) and "everything" keep the
- * versions they have in the handler's snapshot. An answer not marked is never kept. */
-void cache_scope(struct response *rs, int64_t scope);
-/* Fills rs with the cached answer to this GET (path and query) and returns true, or false. Call
- * it, the handler and cache_put in one read transaction. */
-bool cache_get(struct request *rq, struct response *rs);
-/* Keeps rs (a 200 JSON answer marked with cache_scope) for later requests with the same path and
- * query. */
-void cache_put(const struct request *rq, const struct response *rs);
+/* The cached answer body for this path and query, while the versions it was kept under still hold
+ * in the current snapshot: true with *body and *len set (valid until the next call into the
+ * cache), or false. Call it, the handler and cache_put in one read transaction
+ * (router.c). */
+bool cache_get(const char *path, const char *query, const char **body, size_t *len);
+/* Keeps body (a 200 JSON answer whose handler named scope, a park id or CACHE_FIGURES, with
+ * resp_cache_scope in http.h) for later requests with the same path and query, under the versions
+ * of scope and of "everything" in the current snapshot. Larger answers are not kept. */
+void cache_put(const char *path, const char *query, int64_t scope, const char *body, size_t len);
 /* Frees every entry (at exit, so leak checkers see a clean heap). */
 void cache_clear(void);
 

@@ -6,12 +6,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "body.h"
 #include "config.h"
 #include "db.h"
 #include "gemini.h"
 #include "json.h"
 #include "page.h"
-#include "router.h"
 #include "util.h"
 
 #define RATE_WINDOW   (10 * 60)          /* seconds: chat_rate_limit messages per window per user */

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "metrics.h"
 
 sqlite3 *db;
 
@@ -293,33 +292,18 @@ db_rollback(void)
 	lock_release();
 }
 
-static bool
-is_disk_full(int rc)
+bool
+db_busy(int rc)
+{
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
+
+bool
+db_disk_full(int rc)
 {
 	int sys = sqlite3_system_errno(db);
 	return (rc & 0xff) == SQLITE_FULL ||
 	       ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT));
-}
-
-int
-db_fail(struct request *rq, struct response *rs, int rc)
-{
-	bool full = is_disk_full(rc);
-	const char *msg = sqlite3_errmsg(db);
-	db_rollback();
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
-		metrics_db_busy();
-		return resp_busy(rq, rs);
-	}
-	metrics_db_error();
-	if (full) {
-		log_msg("database write failed, disk full: %s", msg);
-		return resp_error(rq, rs, 507, "insufficient_storage", NULL,
-				  "The server is out of storage space; your change was not saved.");
-	}
-	log_msg("database error %d on %s: %s", rc, rq->route ? rq->route : "-", msg);
-	return resp_error(rq, rs, 500, "internal_error", NULL,
-			  "Something went wrong on our side. Please try again later.");
 }
 
 void

@@ -8,7 +8,7 @@
 
 #include <sqlite3.h>
 
-#include "http.h"
+#include "arena.h"
 
 struct migration {
 	int version;
@@ -45,12 +45,16 @@ int db_commit(void);
 void db_rollback(void);
 
 /* A read snapshot over several statements (BEGIN ... COMMIT, no lock): figures read in it agree.
- * Calls nest (the outermost end commits); db_fail and db_rollback end it whole. */
+ * Calls nest (the outermost end commits); db_rollback ends it whole. */
 int db_snapshot_begin(void);
 void db_snapshot_end(void);
-/* Maps a failing SQLite code to the contract: busy -> 503 + Retry-After, disk full -> 507,
- * anything else -> 500 (logged). Rolls back an open transaction. Returns the status. */
-int db_fail(struct request *rq, struct response *rs, int rc);
+
+/* What a failing result code means: another writer held the database for longer than the busy
+ * timeout (try again), or the disk is full; anything else is a fault. db_disk_full reads the
+ * errno of the connection's last call: ask before anything else runs on it. (db_fail in http.h
+ * turns these into answers.) */
+bool db_busy(int rc);
+bool db_disk_full(int rc);
 
 /* After every request: rolls back a transaction a handler left open and resets any statement left
  * mid-result (both logged as bugs), so no snapshot outlives its request. */

@@ -1,21 +1,14 @@
-/* http.c: the HTTP boundary. FastCGI params and body -> struct request; struct response -> FastCGI
- * output; the accept loop. The only file that includes fcgiapp.h. */
+/* http.c: the request and its answer (see http.h): the resp_* helpers, the one error shape, the
+ * mapping of database errors to answers, the query string and cookies. */
 #include "http.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
-
-#include <fcgiapp.h>
 
 #include "db.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
-#include "router.h"
 
 static const char *const method_names[] = {
 	[M_GET] = "GET", [M_HEAD] = "HEAD", [M_POST] = "POST", [M_PUT] = "PUT",
@@ -53,6 +46,13 @@ response_init(struct response *rs)
 {
 	memset(rs, 0, sizeof(*rs));
 	rs->status = 500;
+}
+
+void
+resp_cache_scope(struct response *rs, int64_t scope)
+{
+	rs->cacheable = true;
+	rs->cache_scope = scope;
 }
 
 void
@@ -124,6 +124,27 @@ resp_busy(struct request *rq, struct response *rs)
 	resp_header(rs, "Retry-After", "1");
 	return resp_error(rq, rs, 503, "busy", NULL,
 			  "The site is busy right now. Please try again in a moment.");
+}
+
+int
+db_fail(struct request *rq, struct response *rs, int rc)
+{
+	bool full = db_disk_full(rc); /* before the rollback, which has an errno of its own */
+	const char *msg = arena_strdup(rq->a, sqlite3_errmsg(db));
+	db_rollback();
+	if (db_busy(rc)) {
+		metrics_db_busy();
+		return resp_busy(rq, rs);
+	}
+	metrics_db_error();
+	if (full) {
+		log_msg("database write failed, disk full: %s", msg);
+		return resp_error(rq, rs, 507, "insufficient_storage", NULL,
+				  "The server is out of storage space; your change was not saved.");
+	}
+	log_msg("database error %d on %s: %s", rc, rq->route ? rq->route : "-", msg);
+	return resp_error(rq, rs, 500, "internal_error", NULL,
+			  "Something went wrong on our side. Please try again later.");
 }
 
 static int
@@ -221,160 +242,4 @@ status_text(int status)
 	case 507: return "Insufficient Storage";
 	default: return "Unknown";
 	}
-}
-
-/* --- FastCGI side --------------------------------------------------------------------------- */
-
-static const char *
-param(struct arena *a, FCGX_Request *fr, const char *name)
-{
-	const char *v = FCGX_GetParam(name, fr->envp);
-	return v ? arena_strdup(a, v) : NULL; /* params die at FCGX_Finish_r */
-}
-
-/* nginx's $request_id is 32 hex digits; anything else (a hand-made FastCGI request) is not
- * copied into the log line. */
-static const char *
-request_id(struct arena *a, const char *v)
-{
-	size_t n = v != NULL ? strspn(v, "0123456789abcdefABCDEF") : 0;
-	return n > 0 && n <= 64 && v[n] == '\0' ? arena_strdup(a, v) : NULL;
-}
-
-/* Parses CONTENT_LENGTH strictly: digits only, no sign, no overflow. Absent means 0. */
-static bool
-parse_length(const char *s, uint64_t *out)
-{
-	*out = 0;
-	if (s == NULL || *s == '\0')
-		return true;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || *out > (UINT64_MAX - 9) / 10)
-			return false;
-		*out = *out * 10 + (uint64_t)(*s - '0');
-	}
-	return true;
-}
-
-/* Fills rq from the FastCGI request. Returns 0, or an error status already written to rs. */
-static int
-read_request(FCGX_Request *fr, struct request *rq, struct response *rs)
-{
-	struct arena *a = rq->a;
-	rq->method_name = param(a, fr, "REQUEST_METHOD");
-	rq->method = method_parse(rq->method_name);
-	if (rq->method_name == NULL)
-		rq->method_name = "?";
-	rq->path = param(a, fr, "DOCUMENT_URI");
-	if (rq->path == NULL)
-		rq->path = param(a, fr, "SCRIPT_NAME");
-	if (rq->path == NULL)
-		rq->path = "/";
-	rq->query = param(a, fr, "QUERY_STRING");
-	if (rq->query == NULL)
-		rq->query = "";
-	rq->content_type = param(a, fr, "CONTENT_TYPE");
-	rq->authorization = param(a, fr, "HTTP_AUTHORIZATION");
-	rq->cookie = param(a, fr, "HTTP_COOKIE");
-	rq->origin = param(a, fr, "HTTP_ORIGIN");
-	rq->sec_fetch_site = param(a, fr, "HTTP_SEC_FETCH_SITE");
-	rq->host = param(a, fr, "HTTP_HOST");
-	rq->remote_addr = param(a, fr, "REMOTE_ADDR");
-	rq->request_id = request_id(a, FCGX_GetParam("REQUEST_ID", fr->envp));
-	const char *https = FCGX_GetParam("HTTPS", fr->envp);
-	rq->https = https != NULL && strcasecmp(https, "on") == 0;
-
-	if (!parse_length(FCGX_GetParam("CONTENT_LENGTH", fr->envp), &rq->content_length))
-		return resp_error(rq, rs, 400, "bad_request", NULL, "Content-Length is not a number.");
-	if (rq->content_length == 0 || rq->content_length > HTTP_BODY_MAX)
-		return 0; /* the router answers 413 for an oversized body, before anything reads it */
-
-	size_t want = (size_t)rq->content_length, got = 0;
-	char *buf = arena_alloc(a, want + 1);
-	while (got < want) {
-		int n = FCGX_GetStr(buf + got, (int)(want - got), fr->in);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	if (got != want)
-		return resp_error(rq, rs, 400, "bad_request", NULL,
-				  "The request body is shorter than its Content-Length.");
-	rq->body = buf;
-	return 0;
-}
-
-static void
-write_response(FCGX_Request *fr, struct request *rq, struct response *rs)
-{
-	char head[2048];
-	int n = snprintf(head, sizeof(head), "Status: %d %s\r\n", rs->status, status_text(rs->status));
-	if (rs->content_type != NULL)
-		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Type: %s; charset=utf-8\r\n",
-			      rs->content_type);
-	n += snprintf(head + n, sizeof(head) - (size_t)n,
-		      "Content-Length: %zu\r\nCache-Control: no-store\r\n", rs->body_len);
-	for (int i = 0; i < rs->nheaders && (size_t)n < sizeof(head); i++)
-		n += snprintf(head + n, sizeof(head) - (size_t)n, "%s: %s\r\n", rs->headers[i].name,
-			      rs->headers[i].value);
-	if ((size_t)n + 3 > sizeof(head)) {
-		log_msg("response headers too long for %s; answering 500", rq->route ? rq->route : rq->path);
-		n = snprintf(head, sizeof(head), "Status: 500 Internal Server Error\r\nContent-Length: 0\r\n");
-		rs->status = 500;
-		rs->body_len = 0;
-	}
-	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
-	/* -1 means the client went away; nothing more to do for this request. */
-	if (FCGX_PutStr(head, n, fr->out) < 0)
-		return;
-	if (rs->body_len > 0 && rq->method != M_HEAD)
-		FCGX_PutStr(rs->body, (int)rs->body_len, fr->out);
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-int
-http_serve(void)
-{
-	FCGX_Request fr;
-	struct arena a;
-
-	if (FCGX_Init() != 0) {
-		log_msg("FCGX_Init failed");
-		return 1;
-	}
-	/* spawn-fcgi hands us the listening socket as fd 0. */
-	if (FCGX_InitRequest(&fr, 0, 0) != 0) {
-		log_msg("FCGX_InitRequest failed");
-		return 1;
-	}
-	arena_init(&a);
-	while (FCGX_Accept_r(&fr) >= 0) {
-		double t0 = now_ms();
-		struct request rq;
-		struct response rs;
-		request_init(&rq, &a);
-		response_init(&rs);
-		if (read_request(&fr, &rq, &rs) == 0)
-			router_dispatch(&rq, &rs);
-		write_response(&fr, &rq, &rs);
-		/* Counted before FCGX_Finish_r sends the answer: a client that scrapes right after its
-		 * answer must find the request counted. */
-		double ms = now_ms() - t0;
-		metrics_request(&rq, &rs, ms);
-		FCGX_Finish_r(&fr);
-		log_request(&rq, &rs, ms);
-		db_after_request();
-		arena_reset(&a);
-	}
-	arena_destroy(&a);
-	FCGX_Free(&fr, 1);
-	return 0;
 }

@@ -1,4 +1,5 @@
-/* http.h: the HTTP boundary. struct request in, struct response out; handlers see nothing else. */
+/* http.h: the request and its answer. struct request in, struct response out; handlers see nothing
+ * else (fcgi.c fills the one and writes the other). */
 #ifndef FROSTBYTE_HTTP_H
 #define FROSTBYTE_HTTP_H
 
@@ -58,7 +59,7 @@ struct response {
 	size_t body_len;
 	struct header headers[HTTP_MAX_HEADERS];
 	int nheaders;
-	bool cacheable;              /* set by cache_scope (cache.h) */
+	bool cacheable;              /* set by resp_cache_scope */
 	int64_t cache_scope;
 };
 
@@ -67,6 +68,10 @@ void response_init(struct response *rs);
 const char *method_name(enum method m);
 enum method method_parse(const char *s);
 
+/* Marks rs as an answer the router may keep in the answer cache (cache.h): valid while scope (a park
+ * id or CACHE_FIGURES) and "everything" keep the versions they have in the handler's snapshot. An
+ * answer not marked is never kept. */
+void resp_cache_scope(struct response *rs, int64_t scope);
 /* Adds a header; name and value must outlive the response (literals or arena strings). */
 void resp_header(struct response *rs, const char *name, const char *value);
 /* The writer's text becomes the body (it lives in the arena). Returns status, for
@@ -83,6 +88,10 @@ int resp_error_ref(struct request *rq, struct response *rs, int status, const ch
 		   const char *message, const char *ref_key, int64_t ref_id);
 /* 503 busy with Retry-After: 1, for any overload (database lock, memory for a password hash). */
 int resp_busy(struct request *rq, struct response *rs);
+/* The answer to a failing SQLite code (db.h): busy -> 503 busy, disk full -> 507, anything else ->
+ * 500 (logged); each counted in the metrics. Rolls back an open transaction or snapshot. Returns
+ * the status. */
+int db_fail(struct request *rq, struct response *rs, int rc);
 
 /* Query string: decoded value of the first occurrence of name, or NULL. Malformed escapes give NULL
  * and set *bad. */
@@ -91,8 +100,5 @@ const char *query_get(struct request *rq, const char *name, bool *bad);
 const char *cookie_get(struct request *rq, const char *name);
 
 const char *status_text(int status);
-
-/* The FastCGI accept loop: runs until shutdown is requested. Returns 0 on a clean stop. */
-int http_serve(void);
 
 #endif

@@ -1,36 +1,12 @@
-/* json.h: strict, typed reading of request bodies over cJSON, and small builders for responses.
- *
- * Every reader returns 0 on success, or writes the contract's 400 error into rs and returns 400,
- * so a handler reads: if ((st = json_str(...)) != 0) return st; */
+/* json.h: the response writer, and UTF-8 checks. (Request bodies are read in body.h.) */
 #ifndef FROSTBYTE_JSON_H
 #define FROSTBYTE_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
-
-#include "http.h"
-
-/* Parses rq->body into rq->json: must be a JSON object whose keys are all in `fields` (NULL-ended),
- * each at most once. Strings may not contain NUL. */
-int json_parse_body(struct request *rq, struct response *rs, const char *const fields[]);
-
-/* A string of min..max characters (code points), valid UTF-8. Absent or null: NULL when optional. */
-int json_str(struct request *rq, struct response *rs, const char *name, size_t min_chars,
-	     size_t max_chars, bool required, const char **out);
-/* Text shown to other people: json_str of 1..max characters, not blank, and no control characters
- * (newlines and tabs allowed when multiline). */
-int json_text(struct request *rq, struct response *rs, const char *name, size_t max_chars,
-	      bool required, bool multiline, const char **out);
-/* An integral JSON number in min..max (4.5, "4", true are refused). *present tells if it was given. */
-int json_int(struct request *rq, struct response *rs, const char *name, int64_t min, int64_t max,
-	     bool required, int64_t *out, bool *present);
-/* A finite JSON number in min..max. */
-int json_num(struct request *rq, struct response *rs, const char *name, double min, double max,
-	     bool required, double *out, bool *present);
-int json_bool(struct request *rq, struct response *rs, const char *name, bool required, bool *out,
-	      bool *present);
+#include "arena.h"
 
 /* The response writer: JSON text appended straight into the arena, commas placed for the caller.
  * cJSON reads request bodies; responses never build a tree (printing one costs several times

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "body.h"
 #include "channels.h"
 #include "db.h"
 #include "json.h"

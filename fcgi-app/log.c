@@ -62,17 +62,18 @@ log_msg(const char *fmt, ...)
 }
 
 void
-log_request(const struct request *rq, const struct response *rs, double ms)
+log_request(const char *method, const char *route, int status, double ms, int64_t user_id,
+	    const char *request_id)
 {
 	char line[512], user[24] = "-";
 	size_t n = stamp(line, sizeof(line));
-	if (rq->user != NULL)
-		snprintf(user, sizeof(user), "%lld", (long long)rq->user->id);
+	if (user_id != 0)
+		snprintf(user, sizeof(user), "%lld", (long long)user_id);
 	/* pid: which worker of the pool served it; req: nginx's $request_id, which joins this line to
 	 * nginx's access log line. */
 	long tenths = ms > 0 ? (long)(ms * 10 + 0.5) : 0; /* "%.1f" without printf's float path */
 	int m = snprintf(line + n, sizeof(line) - n, "%s %s %d %ld.%ldms user=%s pid=%d%s%s",
-			 method_name(rq->method), rq->route ? rq->route : "-", rs->status, tenths / 10,
-			 tenths % 10, user, pid(), rq->request_id ? " req=" : "", rq->request_id ? rq->request_id : "");
+			 method, route ? route : "-", status, tenths / 10, tenths % 10, user, pid(),
+			 request_id ? " req=" : "", request_id ? request_id : "");
 	emit(line, n + (m > 0 ? (size_t)m : 0), sizeof(line));
 }

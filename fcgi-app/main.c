@@ -1,5 +1,5 @@
 /* main.c: frostbyte-fcgi, the FastCGI responder. Everything per-process is set up here, once,
- * before the accept loop in http.c; spawn-fcgi gives us the listening socket as fd 0. */
+ * before the accept loop in fcgi.c; spawn-fcgi gives us the listening socket as fd 0. */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +9,8 @@
 #include "cache.h"
 #include "config.h"
 #include "db.h"
+#include "fcgi.h"
 #include "gemini.h"
-#include "http.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -57,7 +57,7 @@ main(int argc, char **argv)
 	}
 	log_msg("frostbyte-fcgi started: sqlite %s, schema %d", sqlite3_libversion(), version);
 
-	int rc = http_serve();
+	int rc = fcgi_serve();
 
 	cache_clear();
 	metrics_close();

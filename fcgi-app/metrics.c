@@ -8,6 +8,7 @@
  * restarted target, and a new binary never maps an old layout. */
 #include "metrics.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -20,12 +21,10 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "router.h"
 
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "counters shared between processes must be lock-free");
 
 #define METRICS_MAGIC  0x4642594d45545232ULL   /* "FBYMETR2": bump when the layout changes */
-#define METRICS_ROUTES 96                       /* slot 0: no route matched; 1..: the table */
 #define CLASSES 6                               /* status 1xx..5xx, and anything else */
 
 const double metrics_bounds[METRICS_BUCKETS] = { .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10 };
@@ -61,12 +60,6 @@ map_private(void)
 int
 metrics_open(const char *path, char *err, size_t errlen)
 {
-	size_t nroutes;
-	router_table(&nroutes);
-	if (nroutes >= METRICS_ROUTES) {
-		snprintf(err, errlen, "the route table has %zu routes; raise METRICS_ROUTES", nroutes);
-		return -1;
-	}
 	metrics_close();
 	if (path == NULL || path[0] == '\0') {
 		m = map_private();
@@ -144,12 +137,12 @@ observe(struct histogram *h, double ms)
 }
 
 void
-metrics_request(const struct request *rq, const struct response *rs, double ms)
+metrics_request(int route_id, int status, double ms)
 {
 	if (m == NULL)
 		return;
-	int slot = rq->route_id > 0 && rq->route_id < METRICS_ROUTES ? rq->route_id : 0;
-	int cls = rs->status >= 100 && rs->status < 600 ? rs->status / 100 : 0;
+	int slot = route_id > 0 && route_id < METRICS_ROUTES ? route_id : 0;
+	int cls = status >= 100 && status < 600 ? status / 100 : 0;
 	atomic_fetch_add_explicit(&m->requests[slot][cls], 1, memory_order_relaxed);
 	observe(&m->latency[slot], ms);
 }
@@ -226,28 +219,26 @@ put_histogram(struct text *t, const char *name, const char *labels, struct histo
 	put(t, "%s_count%s%s%s %llu\n", name, labels[0] ? "{" : "", labels, labels[0] ? "}" : "", cum);
 }
 
-/* Route patterns are our own literals (no quote, backslash or newline), so labels need no
- * escaping; the slot with no route is route="none". */
+/* The slot with no route is route="none". */
 static const char *
-route_labels(struct arena *a, const struct route *table, int slot)
+route_labels(struct arena *a, const struct metrics_route *routes, int slot)
 {
 	if (slot == 0)
 		return "route=\"none\",method=\"none\"";
-	const struct route *r = &table[slot - 1];
-	return arena_printf(a, "route=\"%s\",method=\"%s\"", r->pattern, method_name(r->method));
+	const struct metrics_route *r = &routes[slot - 1];
+	return arena_printf(a, "route=\"%s\",method=\"%s\"", r->pattern, r->method);
 }
 
-int
-metrics_get(struct request *rq, struct response *rs)
+const char *
+metrics_text(struct arena *a, const struct metrics_route *routes, size_t nroutes, size_t *len)
 {
 	static const char *const upstream_names[MU_COUNT] = { "ok", "blocked", "error", "timeout" };
 	static const char *const classes[CLASSES] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
-	size_t nroutes;
-	const struct route *table = router_table(&nroutes);
-	struct text t = { arena_alloc(rq->a, TEXT_CAP), 0 };
-	t.p[0] = '\0';
 	if (m == NULL)
-		return resp_error(rq, rs, 503, "unavailable", NULL, "Metrics are not enabled.");
+		return NULL;
+	assert(nroutes < METRICS_ROUTES);
+	struct text t = { arena_alloc(a, TEXT_CAP), 0 };
+	t.p[0] = '\0';
 
 	put(&t, "# HELP frostbyte_http_requests_total Requests answered by this pool, by route pattern, "
 		"method and status class.\n# TYPE frostbyte_http_requests_total counter\n");
@@ -257,7 +248,7 @@ metrics_get(struct request *rq, struct response *rs)
 			if (v == 0)
 				continue;
 			put(&t, "frostbyte_http_requests_total{%s,status=\"%s\"} %llu\n",
-			    route_labels(rq->a, table, s), classes[c], v);
+			    route_labels(a, routes, s), classes[c], v);
 		}
 
 	put(&t, "# HELP frostbyte_http_request_duration_seconds Time from the request's arrival at the "
@@ -268,7 +259,7 @@ metrics_get(struct request *rq, struct response *rs)
 			n += atomic_load_explicit(&m->latency[s].bucket[b], memory_order_relaxed);
 		if (n > 0)
 			put_histogram(&t, "frostbyte_http_request_duration_seconds",
-				      route_labels(rq->a, table, s), &m->latency[s]);
+				      route_labels(a, routes, s), &m->latency[s]);
 	}
 
 	put(&t, "# HELP frostbyte_db_busy_total Database operations that found the database busy "
@@ -294,9 +285,6 @@ metrics_get(struct request *rq, struct response *rs)
 		"upstream.\n# TYPE frostbyte_chat_upstream_duration_seconds histogram\n");
 	put_histogram(&t, "frostbyte_chat_upstream_duration_seconds", "", &m->upstream_latency);
 
-	rs->status = 200;
-	rs->content_type = "text/plain; version=0.0.4";
-	rs->body = t.p;
-	rs->body_len = t.len;
-	return 200;
+	*len = t.len;
+	return t.p;
 }

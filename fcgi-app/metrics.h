@@ -4,9 +4,11 @@
 #ifndef FROSTBYTE_METRICS_H
 #define FROSTBYTE_METRICS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "arena.h"
 
 /* The histogram's upper bounds, in seconds (QUALITY.md 4.1); +Inf is implied. */
 #define METRICS_BUCKETS 11
@@ -18,8 +20,12 @@ extern const double metrics_bounds[METRICS_BUCKETS];
 int metrics_open(const char *path, char *err, size_t errlen);
 void metrics_close(void);
 
-/* One finished request: route (rq->route_id), status class and latency. */
-void metrics_request(const struct request *rq, const struct response *rs, double ms);
+/* Requests are counted per route id: 1 + the route's index in the router's table, 0 when none
+ * matched. The table must stay below this (router.c asserts it). */
+#define METRICS_ROUTES 96
+
+/* One finished request: its route id, status (counted by class) and latency. */
+void metrics_request(int route_id, int status, double ms);
 /* A write or read that failed with SQLITE_BUSY/LOCKED (answered 503), or with another error. */
 void metrics_db_busy(void);
 /* A cacheable GET answered from the worker's cache (hit) or by its handler. */
@@ -30,7 +36,14 @@ enum metrics_upstream { MU_OK, MU_BLOCKED, MU_ERROR, MU_TIMEOUT, MU_COUNT };
 /* One call to the chat upstream (Gemini), its outcome and duration. */
 void metrics_upstream(enum metrics_upstream outcome, double ms);
 
-/* GET /api/metrics: the text exposition, no auth (nginx lets only loopback in). */
-int metrics_get(struct request *rq, struct response *rs);
+/* What labels a route id's counters: route id i counts the requests of routes[i - 1]. */
+struct metrics_route {
+	const char *pattern, *method;
+};
+/* The counters in Prometheus' text format, in the arena (*len bytes); NULL when metrics_open has
+ * not succeeded. Route patterns are literals with no quote, backslash or newline, so they need no
+ * escaping as labels. */
+const char *metrics_text(struct arena *a, const struct metrics_route *routes, size_t nroutes,
+			 size_t *len);
 
 #endif

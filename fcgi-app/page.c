@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "db.h"
-#include "router.h"
 #include "util.h"
 
 int

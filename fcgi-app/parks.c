@@ -11,7 +11,6 @@
 #include "db.h"
 #include "page.h"
 #include "json.h"
-#include "router.h"
 #include "util.h"
 
 /* One statement per sort. k is the ascending sort key (descending sorts negate it); the cursor is
@@ -228,7 +227,7 @@ parks_list(struct request *rq, struct response *rs)
 		sqlite3_bind_int64(st, 7, pg.id);
 	}
 	sqlite3_bind_int64(st, 8, pg.limit + 1); /* one more tells whether a next page exists */
-	cache_scope(rs, CACHE_FIGURES);
+	resp_cache_scope(rs, CACHE_FIGURES);
 	return page_answer(rq, rs, st, sort->name, 10, &pg, list_item);
 }
 
@@ -272,7 +271,7 @@ parks_get(struct request *rq, struct response *rs)
 	jw_key(&w, "traits");
 	jw_raw(&w, (const char *)sqlite3_column_text(st, 12)); /* valid JSON: CHECK (json_valid) */
 	jw_end(&w);
-	cache_scope(rs, sqlite3_column_int64(st, 0)); /* the park's id, also when asked by slug */
+	resp_cache_scope(rs, sqlite3_column_int64(st, 0)); /* the park's id, also when asked by slug */
 	db_done(st);
 	return resp_json(rs, 200, &w);
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "body.h"
 #include "channels.h"
 #include "db.h"
 #include "json.h"

@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "body.h"
 #include "db.h"
 #include "json.h"
 #include "page.h"

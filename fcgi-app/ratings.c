@@ -4,6 +4,7 @@
 
 #include <time.h>
 
+#include "body.h"
 #include "db.h"
 #include "json.h"
 #include "util.h"

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "body.h"
 #include "db.h"
 #include "json.h"
 #include "page.h"

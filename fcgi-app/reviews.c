@@ -8,11 +8,10 @@
 #include <time.h>
 
 #include "auth.h"
-#include "cache.h"
+#include "body.h"
 #include "db.h"
 #include "page.h"
 #include "ratings.h"
-#include "router.h"
 #include "util.h"
 
 /* Visible reviews of park ?1, one page after the cursor (?3 id, ?4 sort key), ?5 rows. The WHERE
@@ -171,7 +170,7 @@ reviews_list(struct request *rq, struct response *rs)
 	sqlite3_bind_int64(s, 3, after);
 	sqlite3_bind_int64(s, 4, key);
 	sqlite3_bind_int64(s, 5, pg.limit + 1); /* one more tells whether a next page exists */
-	cache_scope(rs, park_id);
+	resp_cache_scope(rs, park_id);
 	return page_answer(rq, rs, s, sort->name, sort->key_col, &pg, review_item);
 }
 

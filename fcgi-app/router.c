@@ -21,6 +21,7 @@
 #include "reports.h"
 #include "reviews.h"
 #include "users.h"
+#include "util.h"
 
 static const struct route routes[] = {
 	{ M_GET,    "/api/health",       health_get,        0 },
@@ -85,25 +86,31 @@ static const struct route routes[] = {
 	{ M_POST,   "/api/chat/conversations/:id/messages", chat_send,   R_AUTH | R_JSON },
 };
 
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+_Static_assert(NROUTES < METRICS_ROUTES, "raise METRICS_ROUTES (metrics.h): a route id each");
+
 const struct route *
 router_table(size_t *n)
 {
-	*n = sizeof(routes) / sizeof(routes[0]);
+	*n = NROUTES;
 	return routes;
 }
 
-int64_t
-parse_id(const char *s, size_t len)
+int
+metrics_get(struct request *rq, struct response *rs)
 {
-	if (len == 0 || len > 18 || s[0] == '0')
-		return 0;
-	int64_t v = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
+	struct metrics_route labels[NROUTES];
+	for (size_t i = 0; i < NROUTES; i++)
+		labels[i] = (struct metrics_route){ routes[i].pattern, method_name(routes[i].method) };
+	size_t len;
+	const char *text = metrics_text(rq->a, labels, NROUTES, &len);
+	if (text == NULL)
+		return resp_error(rq, rs, 503, "unavailable", NULL, "Metrics are not enabled.");
+	rs->status = 200;
+	rs->content_type = "text/plain; version=0.0.4";
+	rs->body = text;
+	rs->body_len = len;
+	return 200;
 }
 
 /* Matches path against pattern segment by segment, filling captures. */
@@ -141,7 +148,7 @@ router_match(struct request *rq, char *allow, size_t allowlen)
 	size_t n = 0;
 	if (allow != NULL && allowlen > 0)
 		allow[0] = '\0';
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+	for (size_t i = 0; i < NROUTES; i++) {
 		const struct route *r = &routes[i];
 		if (!match_path(rq, r->pattern, rq->path))
 			continue;
@@ -205,13 +212,16 @@ router_dispatch(struct request *rq, struct response *rs)
 	if (db_snapshot_begin() != SQLITE_OK)
 		return r->handler(rq, rs); /* no snapshot: the cache could not vouch for its versions */
 	int status;
-	bool hit = cache_get(rq, rs);
+	bool hit = cache_get(rq->path, rq->query, &rs->body, &rs->body_len);
 	metrics_cache(hit);
 	if (hit) {
-		status = rs->status;
+		rs->content_type = "application/json";
+		status = rs->status = 200;
 	} else {
 		status = r->handler(rq, rs);
-		cache_put(rq, rs);
+		/* The cache keeps the body alone: an answer with headers of its own is not kept. */
+		if (rs->status == 200 && rs->cacheable && rs->nheaders == 0)
+			cache_put(rq->path, rq->query, rs->cache_scope, rs->body, rs->body_len);
 	}
 	db_snapshot_end();
 	return status;

@@ -29,7 +29,8 @@ const struct route *router_table(size_t *n);
 /* Runs the request through the table and its handler. Returns the response status. */
 int router_dispatch(struct request *rq, struct response *rs);
 
-/* Parses a positive int64 path id (digits only, no leading zero). Returns 0 on failure. */
-int64_t parse_id(const char *s, size_t len);
+/* GET /api/metrics: the counters (metrics.h) labelled with the table's route patterns; 503 when
+ * metrics are off. */
+int metrics_get(struct request *rq, struct response *rs);
 
 #endif

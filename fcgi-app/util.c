@@ -1,7 +1,21 @@
-/* util.c: UTC timestamps and base64url (see util.h). */
+/* util.c: ids, UTC timestamps and base64url (see util.h). */
 #include "util.h"
 
 #include <string.h>
+
+int64_t
+parse_id(const char *s, size_t len)
+{
+	if (len == 0 || len > 18 || s[0] == '0')
+		return 0;
+	int64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
 
 const char *
 iso_time(struct arena *a, time_t t)

@@ -1,4 +1,4 @@
-/* util.h: small helpers shared by modules: UTC timestamps and base64url. */
+/* util.h: small helpers shared by modules: ids, UTC timestamps and base64url. */
 #ifndef FROSTBYTE_UTIL_H
 #define FROSTBYTE_UTIL_H
 
@@ -7,6 +7,10 @@
 #include <time.h>
 
 #include "arena.h"
+
+/* Parses a positive int64 id, as in a path or a query (digits only, no leading zero). Returns 0
+ * on failure. */
+int64_t parse_id(const char *s, size_t len);
 
 /* "2026-11-28T05:40:00Z" into the arena. */
 const char *iso_time(struct arena *a, time_t t);

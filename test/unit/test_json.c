@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "body.h"
 #include "harness.h"
 #include "json.h"
 

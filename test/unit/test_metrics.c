@@ -57,13 +57,9 @@ main(void)
 		if (pid == 0) {
 			if (metrics_open(path, err, sizeof(err)) != 0)
 				_exit(1);
-			struct request rq = { .route_id = parks };
-			struct response rs = { .status = 200 };
 			for (int i = 0; i < 1000; i++)
-				metrics_request(&rq, &rs, i % 2 ? 3.0 : 30.0);
-			rq.route_id = session;
-			rs.status = 401;
-			metrics_request(&rq, &rs, 700.0);
+				metrics_request(parks, 200, i % 2 ? 3.0 : 30.0);
+			metrics_request(session, 401, 700.0);
 			metrics_db_busy();
 			metrics_upstream(MU_TIMEOUT, 3000.0);
 			metrics_close();
@@ -104,9 +100,7 @@ main(void)
 	fputs("not ours", f);
 	fclose(f);
 	is_int(metrics_open(path, err, sizeof(err)), 0, "a file of another size still starts the worker");
-	struct request rq = { .route_id = parks };
-	struct response rs = { .status = 200 };
-	metrics_request(&rq, &rs, 1.0);
+	metrics_request(parks, 200, 1.0);
 	t = scrape(&a);
 	ok(strstr(t, "status=\"2xx\"} 1\n") != NULL, "... counting in its own memory");
 	f = fopen(path, "r");

@@ -3,6 +3,7 @@
 
 #include "harness.h"
 #include "router.h"
+#include "util.h"
 
 static struct arena a;
 

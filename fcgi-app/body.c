@@ -1,0 +1,199 @@
+/* body.c: strict, typed reading of JSON request bodies (see body.h). */
+#include "body.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "json.h"
+
+static void
+json_defer_delete(void *p)
+{
+	cJSON_Delete(p);
+}
+
+/* True when the raw body holds the escape \u0000, which cJSON would decode into a string that
+ * silently ends early. A backslash counts only when it is not itself escaped. */
+static bool
+has_escaped_nul(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (len - i >= 6 && memcmp(s + i + 1, "u0000", 5) == 0)
+			return true;
+		i++; /* skip the escaped character, so "\\u0000" (a literal backslash) is not flagged */
+	}
+	return false;
+}
+
+static bool
+field_allowed(const char *name, const char *const fields[])
+{
+	for (size_t i = 0; fields[i] != NULL; i++)
+		if (strcmp(name, fields[i]) == 0)
+			return true;
+	return false;
+}
+
+int
+json_parse_body(struct request *rq, struct response *rs, const char *const fields[])
+{
+	const char *body = rq->body ? rq->body : "";
+	size_t len = rq->body ? rq->content_length : 0;
+
+	if (len == 0)
+		return resp_error(rq, rs, 400, "malformed_json", NULL,
+				  "The request body must be a JSON object.");
+	if (!utf8_valid(body, len))
+		return resp_error(rq, rs, 400, "malformed_json", NULL,
+				  "The request body is not valid UTF-8.");
+	if (has_escaped_nul(body, len))
+		return resp_error(rq, rs, 400, "invalid_field", NULL,
+				  "Text may not contain NUL characters.");
+
+	/* A raw NUL is never valid JSON; trailing bytes after the value are refused too. */
+	const char *end = NULL;
+	cJSON *root = memchr(body, '\0', len) ? NULL : cJSON_ParseWithLengthOpts(body, len, &end, 0);
+	if (root != NULL) {
+		while (end < body + len && strchr(" \t\r\n", *end) != NULL)
+			end++;
+		if (end != body + len) {
+			cJSON_Delete(root);
+			root = NULL;
+		}
+	}
+	if (root == NULL)
+		return resp_error(rq, rs, 400, "malformed_json", NULL,
+				  "The request body is not valid JSON.");
+	arena_defer(rq->a, json_defer_delete, root);
+	if (!cJSON_IsObject(root))
+		return resp_error(rq, rs, 400, "malformed_json", NULL,
+				  "The request body must be a JSON object.");
+
+	for (const cJSON *it = root->child; it != NULL; it = it->next) {
+		if (!field_allowed(it->string, fields)) {
+			/* Echo the name only when it is short; it is valid UTF-8 (checked above). */
+			const char *f = strlen(it->string) <= 64 ? it->string : NULL;
+			return resp_error(rq, rs, 400, "unknown_field", f,
+					  arena_printf(rq->a, "Unknown field%s%s%s.", f ? " \"" : "",
+						       f ? f : "", f ? "\"" : ""));
+		}
+		for (const cJSON *dup = it->next; dup != NULL; dup = dup->next)
+			if (strcmp(dup->string, it->string) == 0)
+				return resp_error(rq, rs, 400, "invalid_field", it->string,
+						  arena_printf(rq->a, "Field \"%s\" appears twice.", it->string));
+	}
+	rq->json = root;
+	return 0;
+}
+
+/* Finds name in the body: *it is NULL when absent or null, which is an error only when required.
+ * Returns 0 or the 400 written. */
+static int
+lookup(struct request *rq, struct response *rs, const char *name, bool required, bool *present,
+       const cJSON **it)
+{
+	*it = cJSON_GetObjectItemCaseSensitive(rq->json, name);
+	if (*it != NULL && cJSON_IsNull(*it))
+		*it = NULL;
+	if (present != NULL)
+		*present = *it != NULL;
+	if (*it == NULL && required)
+		return resp_error(rq, rs, 400, "missing_field", name,
+				  arena_printf(rq->a, "Field \"%s\" is required.", name));
+	return 0;
+}
+
+int
+json_str(struct request *rq, struct response *rs, const char *name, size_t min_chars,
+	 size_t max_chars, bool required, const char **out)
+{
+	const cJSON *it;
+	int st = lookup(rq, rs, name, required, NULL, &it);
+	*out = NULL;
+	if (st != 0 || it == NULL)
+		return st;
+	if (!cJSON_IsString(it))
+		return resp_error(rq, rs, 400, "invalid_field", name,
+				  arena_printf(rq->a, "Field \"%s\" must be a string.", name));
+	size_t n = utf8_chars(it->valuestring);
+	if (n < min_chars || n > max_chars)
+		return resp_error(rq, rs, 400, "invalid_field", name,
+				  arena_printf(rq->a, "Field \"%s\" must be %zu to %zu characters long.",
+					       name, min_chars, max_chars));
+	*out = it->valuestring;
+	return 0;
+}
+
+int
+json_text(struct request *rq, struct response *rs, const char *name, size_t max_chars,
+	  bool required, bool multiline, const char **out)
+{
+	int st = json_str(rq, rs, name, 1, max_chars, required, out);
+	if (st != 0 || *out == NULL)
+		return st;
+	bool blank = true;
+	for (const unsigned char *p = (const unsigned char *)*out; *p; p++) {
+		if (*p == 0x7f || (*p < 0x20 && !(multiline && (*p == '\n' || *p == '\r' || *p == '\t'))))
+			return resp_error(rq, rs, 400, "invalid_field", name,
+					  arena_printf(rq->a, "Field \"%s\" may not contain control characters.",
+						       name));
+		if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t')
+			blank = false;
+	}
+	if (blank)
+		return resp_error(rq, rs, 400, "invalid_field", name,
+				  arena_printf(rq->a, "Field \"%s\" may not be blank.", name));
+	return 0;
+}
+
+int
+json_num(struct request *rq, struct response *rs, const char *name, double min, double max,
+	 bool required, double *out, bool *present)
+{
+	const cJSON *it;
+	int st = lookup(rq, rs, name, required, present, &it);
+	if (st != 0 || it == NULL)
+		return st;
+	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble < min ||
+	    it->valuedouble > max)
+		return resp_error(rq, rs, 400, "invalid_field", name,
+				  arena_printf(rq->a, "Field \"%s\" must be a number from %g to %g.",
+					       name, min, max));
+	*out = it->valuedouble;
+	return 0;
+}
+
+int
+json_int(struct request *rq, struct response *rs, const char *name, int64_t min, int64_t max,
+	 bool required, int64_t *out, bool *present)
+{
+	const cJSON *it;
+	int st = lookup(rq, rs, name, required, present, &it);
+	if (st != 0 || it == NULL)
+		return st;
+	/* valueint saturates and truncates (4.7 -> 4), so judge the double. */
+	double d = cJSON_IsNumber(it) ? it->valuedouble : NAN;
+	if (!isfinite(d) || d != floor(d) || d < (double)min || d > (double)max)
+		return resp_error(rq, rs, 400, "invalid_field", name,
+				  arena_printf(rq->a, "Field \"%s\" must be a whole number from %lld to %lld.",
+					       name, (long long)min, (long long)max));
+	*out = (int64_t)d;
+	return 0;
+}
+
+int
+json_bool(struct request *rq, struct response *rs, const char *name, bool required, bool *out,
+	  bool *present)
+{
+	const cJSON *it;
+	int st = lookup(rq, rs, name, required, present, &it);
+	if (st != 0 || it == NULL)
+		return st;
+	if (!cJSON_IsBool(it))
+		return resp_error(rq, rs, 400, "invalid_field", name,
+				  arena_printf(rq->a, "Field \"%s\" must be true or false.", name));
+	*out = cJSON_IsTrue(it);
+	return 0;
+}
