@@ -89,6 +89,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	int rounds = argc > 2 ? atoi(argv[2]) : 2000;
+	db_lock_timer_setup();
 	if (config_load(&config, NULL, err, sizeof(err)) != 0 ||
 	    config_load_secret(&config, err, sizeof(err)) != 0 ||
 	    auth_init(config.secret, config.secret_len) != 0 ||

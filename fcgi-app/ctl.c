@@ -35,6 +35,26 @@ open_db(void)
 	return 0;
 }
 
+/* For the commands that use the tables: db_stmt stops the process on a statement that does not
+ * prepare, so a database behind this build's schema is refused here, with the way out. */
+static int
+open_db_current(void)
+{
+	if (open_db() != 0)
+		return -1;
+	int version = db_schema_version(), latest = db_latest_version();
+	if (version >= latest)
+		return 0;
+	if (version < 0)
+		fprintf(stderr, "frostbyte-ctl: cannot read the schema of %s: %s\n", config.database,
+			sqlite3_errmsg(db));
+	else
+		fprintf(stderr, "frostbyte-ctl: %s has schema %d of %d: run frostbyte-ctl migrate first\n",
+			config.database, version, latest);
+	db_close();
+	return -1;
+}
+
 static int
 cmd_migrate(void)
 {
@@ -77,7 +97,7 @@ cmd_create_admin(const char *username)
 		return 1;
 	}
 	sodium_memzero(password, sizeof(password));
-	if (open_db() != 0)
+	if (open_db_current() != 0)
 		return 1;
 	int rc = db_begin();
 	if (rc == SQLITE_OK && (rc = db_exec("INSERT INTO users (username, display_name, password_hash,"
@@ -109,13 +129,20 @@ cmd_check(void)
 	if (open_db() != 0)
 		return 1;
 	int version = db_schema_version(), latest = db_latest_version();
-	sqlite3_stmt *st = db_stmt("PRAGMA quick_check");
-	int rc = sqlite3_step(st);
-	const char *res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "unreadable";
+	char schema[64] = "unreadable";
+	if (version >= 0)
+		snprintf(schema, sizeof(schema), "%d of %d", version, latest);
+	/* Not db_stmt, which stops the process when a statement does not prepare: a damaged
+	 * database is what check is there to report. */
+	sqlite3_stmt *st = NULL;
+	const char *res = NULL;
+	if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		res = (const char *)sqlite3_column_text(st, 0);
 	bool ok = version == latest && res != NULL && strcmp(res, "ok") == 0;
-	printf("database %s: schema %d of %d, quick_check %s; sqlite %s\n", config.database, version,
-	       latest, res ? res : "?", sqlite3_libversion());
-	db_done(st);
+	printf("database %s: schema %s, quick_check %s; sqlite %s\n", config.database, schema,
+	       res != NULL ? res : sqlite3_errmsg(db), sqlite3_libversion());
+	sqlite3_finalize(st);
 	db_close();
 	return ok ? 0 : 1;
 }
@@ -160,6 +187,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "frostbyte-ctl: %s\n", err);
 		return 1;
 	}
+	db_lock_timer_setup(); /* every command that opens the database may wait for its write lock */
 	if (strcmp(argv[i], "migrate") == 0 && i + 1 == argc)
 		return cmd_migrate();
 	if (strcmp(argv[i], "create-admin") == 0 && i + 2 == argc)

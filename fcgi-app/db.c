@@ -1,6 +1,7 @@
 /* db.c: the worker's SQLite connection (see db.h). */
 #include "db.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -21,12 +22,12 @@ sqlite3 *db;
 
 static int lock_fd = -1;
 static int lock_wait_ms;
+static bool lock_timer_ready; /* db_lock_timer_setup ran */
 static bool in_tx;
 static int snapshots; /* depth of db_snapshot_begin: the router's and a handler's may nest */
 
-#define STMT_CACHE 128
-static struct { const char *sql; sqlite3_stmt *st; } stmts[STMT_CACHE];
-static int nstmts;
+static struct stmt { const char *sql; sqlite3_stmt *st; } *stmts;
+static size_t nstmts, stmts_cap;
 static sqlite3_stmt *version_stmt;
 
 /* distance_km(lat1, lon1, lat2, lon2): great-circle distance on a 6371 km sphere. */
@@ -52,11 +53,20 @@ exec(const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
-/* Interrupts a blocking flock when the wait is over; installed without SA_RESTART. */
+/* Only interrupts a blocking flock, so that lock_acquire looks at the clock. */
 static void
 on_lock_timer(int sig)
 {
 	(void)sig;
+}
+
+void
+db_lock_timer_setup(void)
+{
+	struct sigaction sa = { .sa_handler = on_lock_timer }; /* no SA_RESTART: flock returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	lock_timer_ready = true;
 }
 
 /* Waits in the kernel (woken the moment the holder lets go) rather than polling, with the busy
@@ -65,6 +75,7 @@ on_lock_timer(int sig)
 static int
 lock_acquire(void)
 {
+	assert(lock_timer_ready); /* else the timer's first tick would kill the process */
 	if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0)
 		return SQLITE_OK;
 	if (errno != EWOULDBLOCK && errno != EINTR)
@@ -108,9 +119,6 @@ db_open(const char *path, const char *synchronous, int busy_timeout_ms, char *er
 		return -1;
 	}
 	lock_wait_ms = busy_timeout_ms;
-	struct sigaction sa = { .sa_handler = on_lock_timer }; /* no SA_RESTART: flock returns EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
 
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				 SQLITE_OPEN_NOMUTEX, NULL);
@@ -152,9 +160,11 @@ db_open(const char *path, const char *synchronous, int busy_timeout_ms, char *er
 void
 db_close(void)
 {
-	for (int i = 0; i < nstmts; i++)
+	for (size_t i = 0; i < nstmts; i++)
 		sqlite3_finalize(stmts[i].st);
-	nstmts = 0;
+	free(stmts);
+	stmts = NULL;
+	nstmts = stmts_cap = 0;
 	sqlite3_finalize(version_stmt);
 	version_stmt = NULL;
 	if (db != NULL)
@@ -168,18 +178,25 @@ db_close(void)
 sqlite3_stmt *
 db_stmt(const char *sql)
 {
-	for (int i = 0; i < nstmts; i++)
+	for (size_t i = 0; i < nstmts; i++)
 		if (stmts[i].sql == sql)
 			return stmts[i].st;
+	if (nstmts == stmts_cap) {
+		size_t cap = stmts_cap ? stmts_cap * 2 : 128;
+		struct stmt *grown = realloc(stmts, cap * sizeof(*grown));
+		if (grown == NULL) {
+			log_msg("out of memory for the statement cache");
+			abort();
+		}
+		stmts = grown;
+		stmts_cap = cap;
+	}
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
-	if (rc != SQLITE_OK || nstmts == STMT_CACHE) {
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 		log_msg("cannot prepare statement (%s): %.120s", sqlite3_errmsg(db), sql);
 		abort();
 	}
-	stmts[nstmts].sql = sql;
-	stmts[nstmts].st = st;
-	nstmts++;
+	stmts[nstmts++] = (struct stmt){ sql, st };
 	return st;
 }
 
@@ -204,7 +221,7 @@ db_exec(const char *sql, const char *types, ...)
 		case 'i': sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t)); break;
 		case 'd': sqlite3_bind_double(st, i + 1, va_arg(ap, double)); break;
 		case 't': sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT); break;
-		default: abort(); /* a programming error in types */
+		default: assert(!"db_exec: a type letter other than i, d, t");
 		}
 	}
 	va_end(ap);
@@ -313,7 +330,7 @@ db_after_request(void)
 		log_msg("bug: a handler left a transaction open; rolled back");
 		db_rollback();
 	}
-	for (int i = 0; i < nstmts; i++)
+	for (size_t i = 0; i < nstmts; i++)
 		if (sqlite3_stmt_busy(stmts[i].st)) {
 			log_msg("bug: statement left mid-result: %.80s", stmts[i].sql);
 			sqlite3_reset(stmts[i].st);

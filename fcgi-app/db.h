@@ -20,13 +20,20 @@ extern const size_t migrations_count;
 
 extern sqlite3 *db;
 
+/* Installs the SIGALRM handler (without SA_RESTART) that lets the write lock's wait look at the
+ * clock: while a writer waits for the lock, a 5 ms interval timer (ITIMER_REAL) interrupts its
+ * flock. A program that opens the database calls this once, before db_open, and uses neither
+ * SIGALRM nor ITIMER_REAL for anything else. */
+void db_lock_timer_setup(void);
+
 /* Opens path with WAL, foreign keys, busy timeout and the configured synchronous mode, and the lock
  * file beside it (path + ".lock"). Returns 0, or -1 with a message in err. */
 int db_open(const char *path, const char *synchronous, int busy_timeout_ms, char *err, size_t errlen);
 void db_close(void);
 
-/* A prepared statement for a static SQL string, prepared once and cached by the string's address.
- * A statement that does not prepare is a programming error: logged, and the worker stops. */
+/* A prepared statement for a static SQL string, prepared once and cached by the string's address
+ * (the cache grows with the statements). A statement that does not prepare (a table missing, a
+ * damaged schema) is logged, and the process stops: callers never see a NULL statement. */
 sqlite3_stmt *db_stmt(const char *sql);
 /* Runs a statement that returns no rows: binds the arguments by the letters of `types` (i int64_t,
  * d double, t text or NULL), steps it once and resets it. Returns SQLITE_OK or the error code. */

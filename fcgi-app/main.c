@@ -45,6 +45,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	gemini_init(&config); /* the key is read now, like the secret; without one chat answers 503 */
+	db_lock_timer_setup(); /* a writer waits for the write lock woken by SIGALRM ticks */
 	if (db_open(config.database, config.synchronous, config.busy_timeout_ms, err, sizeof(err)) != 0) {
 		log_msg("refusing to start: %s", err);
 		return 1;

@@ -61,6 +61,7 @@ harness_setup(void)
 	config.cookie_secure = false;
 	snprintf(config.database, sizeof(config.database), "%s/test.db", tmpdir);
 	snprintf(config.synchronous, sizeof(config.synchronous), "NORMAL");
+	db_lock_timer_setup();
 	if (auth_init(test_key, sizeof(test_key)) != 0 ||
 	    db_open(config.database, "NORMAL", 2000, err, sizeof(err)) != 0 ||
 	    db_migrate(err, sizeof(err)) < 0) {

@@ -1,6 +1,7 @@
 """End-to-end tests of issue 7 (operations): /api/metrics across a pool's workers, the production
 nginx configuration over HTTPS on loopback high ports, the systemd units, online backup under a
-writing load and restore, and scripts/deploy into a disposable root, rollback included.
+writing load and restore, frostbyte-ctl on damaged or outdated databases, and scripts/deploy into
+a disposable root, rollback included.
 
 Imported by run.py; the tests use the suite's stack (its pools' sockets) where they need the app.
 """
@@ -496,6 +497,70 @@ def backup_under_load(ctx):
     finally:
         stop.set()
         shutil.rmtree(bdir, ignore_errors=True)
+
+
+@test
+def ctl_broken_database(ctx):
+    """frostbyte-ctl on a damaged or outdated database: a clear message and exit 1, never a crash
+    (create-admin on a database without the tables stopped with SIGABRT)."""
+    tmp = tempfile.mkdtemp(prefix="frostbyte-broken-")
+    try:
+        good = os.path.join(tmp, "good.db")
+        rc, out = ctl(ctx, "migrate", env_extra={"FROSTBYTE_DATABASE": good})
+        if rc != 0:
+            raise RuntimeError("migrate failed: %s" % out)
+        con = sqlite3.connect(good)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        parks_page = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'parks'").fetchone()[0]
+        page_size = con.execute("PRAGMA page_size").fetchone()[0]
+        con.close()
+
+        def variant(name, change):
+            path = os.path.join(tmp, name + ".db")
+            shutil.copyfile(good, path)
+            change(path)
+            return path
+
+        def garbage(path):
+            with open(path, "wb") as f:
+                f.write(os.urandom(8192))
+
+        def bad_schema(path):
+            con = sqlite3.connect(path)
+            con.execute("PRAGMA writable_schema = ON")
+            con.execute("UPDATE sqlite_master SET sql = 'CREATE TABLE users (' WHERE name = 'users'")
+            con.commit()
+            con.close()
+
+        def bad_page(path):
+            with open(path, "r+b") as f:
+                f.seek((parks_page - 1) * page_size)
+                f.write(b"\x0d" + b"\xff" * 200)
+
+        cases = [
+            ("random bytes", garbage, "file is not a database"),
+            ("a damaged schema", bad_schema, "malformed database schema"),
+            ("a damaged table page", bad_page, "*** in database main ***"),
+        ]
+        for k, (what, change, want) in enumerate(cases):
+            path = variant("broken%d" % k, change)
+            rc, out = ctl(ctx, "check", env_extra={"FROSTBYTE_DATABASE": path})
+            ctx.ok(rc == 1 and want in out and "quick_check ok" not in out,
+                   "frostbyte-ctl check on a database with %s: exit 1 and says %r" % (what, want),
+                   "exit %d\n%s" % (rc, out))
+
+        empty = os.path.join(tmp, "empty.db")
+        rc, out = ctl(ctx, "check", env_extra={"FROSTBYTE_DATABASE": empty})
+        ctx.ok(rc == 1 and re.search(r"schema 0 of \d+", out),
+               "frostbyte-ctl check on a database never migrated: exit 1, schema 0 of the latest",
+               "exit %d\n%s" % (rc, out))
+        rc, out = ctl(ctx, "create-admin", ctx.name("adm"), stdin="an admin password\n",
+                      env_extra={"FROSTBYTE_DATABASE": empty})
+        ctx.ok(rc == 1 and "run frostbyte-ctl migrate first" in out,
+               "create-admin on a database never migrated: exit 1 and names migrate (not SIGABRT)",
+               "exit %d\n%s" % (rc, out))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # --- scripts/deploy ---------------------------------------------------------------------------
