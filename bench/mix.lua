@@ -1,7 +1,7 @@
--- bench/mix.lua: wrk script, the realistic mix of QUALITY.md R1: 90 % reads (the park list in its
--- sorts, park pages, the first three pages of a park's reviews, analytics) and 10 % writes (a
--- rating, an edit of one's review, a post, a saved location, a helpful vote), each write as one of
--- the 1,000 benchmark users in turn. Every request is one the API answers with a 2xx.
+-- bench/mix.lua: wrk script, the realistic mix of R1 (docs/reliability.md): 90 % reads (the park
+-- list in its sorts, park pages, the first three pages of a park's reviews, analytics) and 10 %
+-- writes (a rating, an edit of one's review, a post, a saved location, a helpful vote), each write
+-- as one of the 1,000 benchmark users in turn. Every request is one the API answers with a 2xx.
 -- Environment: BENCH_TOKENS, BENCH_REVIEWS (bench/seed.py's files), BENCH_PARK (the park with the
 -- reviews), BENCH_CURSORS (the cursors of its reviews pages 2 and 3, space-separated), BENCH_WRITES
 -- (the writes' share in %, 10 unless set; the reads and the writes keep their proportions).

@@ -10,7 +10,7 @@
 
 #include "arena.h"
 
-/* The histogram's upper bounds, in seconds (QUALITY.md 4.1); +Inf is implied. */
+/* The histogram's upper bounds in seconds (Prometheus' default buckets); +Inf is implied. */
 #define METRICS_BUCKETS 11
 extern const double metrics_bounds[METRICS_BUCKETS];
 

@@ -1,4 +1,4 @@
-"""End-to-end tests of issue 4 through nginx: boards and posts, saved locations, the park quiz.
+"""End-to-end tests through nginx of boards and posts, saved locations, the park quiz.
 Every route is called, and every error answer is checked for the contract's envelope."""
 
 import os

@@ -1,4 +1,4 @@
-"""End-to-end tests of issue 7 (operations): /api/metrics across a pool's workers, the production
+"""End-to-end tests of operations: /api/metrics across a pool's workers, the production
 nginx configuration over HTTPS on loopback high ports, the systemd units, online backup under a
 writing load and restore, frostbyte-ctl on damaged or outdated databases, and scripts/deploy into
 a disposable root, rollback included.
@@ -247,7 +247,8 @@ class Prod:
 
 
 def exact_security(hdrs):
-    """Each security header present exactly once with exactly the value of ARCHITECTURE.md."""
+    """Each security header present exactly once, with exactly the value that
+    nginx-conf/security-headers.conf and hsts.conf set (docs/architecture.md, security rules)."""
     bad = ["%s: %r" % (k, hdrs.get(k)) for k, v in SECURITY.items() if hdrs.get(k) != [v]]
     return not bad, "\n".join(bad)
 

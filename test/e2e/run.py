@@ -6,8 +6,9 @@ any test failed.
   python3 test/e2e/run.py          (FROSTBYTE_BUILD_DIR picks the build; default REPO/build)
   E2E_KEEP=1 python3 test/e2e/run.py   keeps the data folder (database, logs) for a look
 
-Python 3 standard library only. Tests cover the parts of the HTTP contract (API.md) implemented so far:
-conventions, health, accounts and sessions, parks, and robustness against malformed requests.
+Python 3 standard library only. This file holds the tests of the contract's foundation
+(docs/openapi.yaml): conventions, health, accounts and sessions, parks, and robustness against
+malformed requests; the e2e_*.py modules it imports hold those of each resource and of operations.
 """
 
 import calendar

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""test/reliability/diskfull.py [--quick]: the disk fills up during writes (QUALITY.md R7).
+"""test/reliability/diskfull.py [--quick]: the disk fills up during writes (R7 in
+docs/reliability.md).
 
 The stack (as scripts/run starts it) runs with its data folder on a small tmpfs (needs root to
 mount it). A filler file takes all but a little of the space; writers then save locations until

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""test/reliability/kill.py [--quick]: worker kills during writes (QUALITY.md R2, R3).
+"""test/reliability/kill.py [--quick]: worker kills during writes (R2, R3 in docs/reliability.md).
 
 Starts the stack as scripts/run does (e2elib.Stack), then writers (one thread per user) create
 saved locations as fast as they can, each with a unique label, while a killer sends SIGKILL every

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """test/reliability/malformed.py [--quick] [--count N]: mutated HTTP requests through nginx
-(QUALITY.md R9).
+(R9 in docs/reliability.md).
 
 Starts the stack as scripts/run does, on the build in FROSTBYTE_BUILD_DIR (scripts/test: the ASan +
 UBSan build), and sends N requests (20 000; --quick: 600) made by mutating valid ones: flipped,
