@@ -114,7 +114,7 @@ analytics_park(struct request *rq, struct response *rs)
 		jw_kint(&w, "count", months[i].count);
 		jw_key(&w, "average");
 		if (months[i].count > 0)
-			jw_double(&w, months[i].second); /* the average */
+			jw_fixed(&w, months[i].second, PARKS_AVERAGE_DECIMALS); /* the average */
 		else
 			jw_null(&w);
 		jw_end(&w);
@@ -141,7 +141,7 @@ park_list(struct jw *w, const char *sql, bool scored)
 		parks_summary_write(w, st, -1);
 		if (scored) {
 			jw_key(w, "score");
-			jw_double(w, sqlite3_column_double(st, 9));
+			jw_fixed(w, sqlite3_column_double(st, 9), PARKS_AVERAGE_DECIMALS);
 		}
 		jw_end(w);
 	}
@@ -180,7 +180,7 @@ analytics_summary(struct request *rq, struct response *rs)
 	jw_kint(&w, "ratings", n);
 	jw_key(&w, "average_rating");
 	if (n > 0)
-		jw_double(&w, (double)total / (double)n);
+		jw_fixed(&w, (double)total / (double)n, PARKS_AVERAGE_DECIMALS);
 	else
 		jw_null(&w);
 	db_done(st);

@@ -78,7 +78,7 @@ parks_rating_write(struct jw *w, sqlite3_stmt *st, int col, int dist_col)
 	jw_object(w);
 	jw_key(w, "average");
 	if (n > 0)
-		jw_double(w, (double)total / (double)n);
+		jw_fixed(w, (double)total / (double)n, PARKS_AVERAGE_DECIMALS);
 	else
 		jw_null(w);
 	jw_kint(w, "count", n);

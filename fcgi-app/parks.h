@@ -20,6 +20,10 @@ int parks_write_summary(struct jw *w, int64_t id);
 	"((10.0 * (SELECT coalesce(CAST(sum(total) AS REAL) / nullif(sum(n), 0), 0) FROM park_stats)" \
 	" + total) / (10.0 + n))"
 
+/* Averages and scores are written with this many decimals (docs/openapi.yaml): more would only
+ * print the noise of a division, and a fixed count keeps them in jw_fixed's integer path. */
+#define PARKS_AVERAGE_DECIMALS 2
+
 /* Shared with the analytics. A park summary from columns 0-8 (id, slug, name, states, latitude,
  * longitude, n, total, reviews of park_stats); dist_col >= 0 adds the star distribution from the
  * five columns s1..s5 starting there. The object is left open for the caller to add to and end. */
