@@ -1,6 +1,11 @@
-/* json.c: strict request-body readers and response builders (see json.h). */
+/* json.c: strict request-body readers and response builders (see json.h).
+ *
+ * The writer states its invariants with assert(), kept in every build (configure never defines
+ * NDEBUG): a broken one is a programming error in a handler, and ending the worker beats sending
+ * invalid JSON. */
 #include "json.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,7 +288,16 @@ putc_(struct jw *w, char c)
 	w->buf[w->len++] = c;
 }
 
-/* Places the comma before a value, unless it follows its key. */
+/* Places the comma before a member or an element. */
+static void
+comma(struct jw *w)
+{
+	if (w->comma[w->depth])
+		putc_(w, ',');
+	w->comma[w->depth] = true;
+}
+
+/* Before a value: after its key, or as an element of an array, or the one value at the top. */
 static void
 value(struct jw *w)
 {
@@ -291,18 +305,16 @@ value(struct jw *w)
 		w->after_key = false;
 		return;
 	}
-	if (w->comma[w->depth])
-		putc_(w, ',');
-	w->comma[w->depth] = true;
+	assert(w->closer[w->depth] != '}' && (w->depth > 0 || !w->comma[0]));
+	comma(w);
 }
 
 static void
 open_(struct jw *w, char open, char close)
 {
+	assert(w->depth + 1 < JW_DEPTH); /* responses are shallow */
 	value(w);
 	putc_(w, open);
-	if (w->depth + 1 >= JW_DEPTH)
-		abort(); /* a programming error: responses are shallow */
 	w->depth++;
 	w->comma[w->depth] = false;
 	w->closer[w->depth] = close;
@@ -314,6 +326,7 @@ void jw_array(struct jw *w) { open_(w, '[', ']'); }
 void
 jw_end(struct jw *w)
 {
+	assert(w->depth > 0 && !w->after_key); /* something is open, and no key waits for its value */
 	putc_(w, w->closer[w->depth]);
 	w->depth--;
 }
@@ -375,7 +388,8 @@ escaped(struct jw *w, const char *s)
 void
 jw_key(struct jw *w, const char *key)
 {
-	value(w);
+	assert(w->closer[w->depth] == '}' && !w->after_key); /* in an object, after a value */
+	comma(w);
 	size_t n = strlen(key);
 	if (w->len + n + 4 > w->cap)
 		grow(w, n + 3);
@@ -444,7 +458,8 @@ void
 jw_fixed(struct jw *w, double v, int decimals)
 {
 	static const double scale[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
-	if (decimals < 0 || decimals > 9 || !isfinite(v) || fabs(v * scale[decimals]) > 9e15) {
+	assert(decimals >= 0 && decimals <= 9);
+	if (!isfinite(v) || fabs(v * scale[decimals]) > 9e15) {
 		jw_double(w, v);
 		return;
 	}

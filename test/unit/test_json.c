@@ -27,6 +27,30 @@ parse(const char *body, size_t len)
 }
 #define P(lit) parse(lit, sizeof(lit) - 1)
 
+/* Misuses of the writer, each a programming error its assertions stop. */
+static const char *const misuses[] = {
+	"jw_end with nothing open", "jw_end after a key without its value", "jw_key in an array",
+	"a value in an object without its key", "a second value at the top",
+	"nesting deeper than JW_DEPTH - 1", "jw_fixed with 10 decimals",
+};
+static int misuse_case;
+
+static void
+misuse(void *arena)
+{
+	struct jw w;
+	jw_init(&w, arena);
+	switch (misuse_case) {
+	case 0: jw_object(&w); jw_end(&w); jw_end(&w); break;
+	case 1: jw_object(&w); jw_key(&w, "k"); jw_end(&w); break;
+	case 2: jw_array(&w); jw_key(&w, "k"); break;
+	case 3: jw_object(&w); jw_int(&w, 1); break;
+	case 4: jw_int(&w, 1); jw_int(&w, 2); break;
+	case 5: for (int i = 0; i < JW_DEPTH; i++) jw_array(&w); break;
+	case 6: jw_fixed(&w, 1.5, 10); break;
+	}
+}
+
 static const char *
 code(void)
 {
@@ -173,6 +197,15 @@ main(void)
 	ok(back != NULL && strcmp(jget(back, "s")->valuestring, "q\"b\\n\n\t\x01\xc3\xa9") == 0,
 	   "... and its string reads back the same");
 	cJSON_Delete(back);
+
+	for (misuse_case = 0; misuse_case < (int)(sizeof(misuses) / sizeof(misuses[0])); misuse_case++)
+		ok(tap_aborts(misuse, &a), "the writer's assertions stop %s", misuses[misuse_case]);
+	jw_init(&w, &a);
+	for (int i = 0; i < JW_DEPTH - 1; i++)
+		jw_array(&w);
+	for (int i = 0; i < JW_DEPTH - 1; i++)
+		jw_end(&w);
+	is_int(w.len, 2 * (JW_DEPTH - 1), "... and JW_DEPTH - 1 levels are written whole");
 
 	/* Coordinates (6 decimals), distances and areas (1), averages and scores (2). */
 	static const struct { double v; int dec; const char *want; } fixed[] = {
