@@ -79,7 +79,8 @@ static const char SQL_VOTE[] =
 static const char SQL_UNVOTE[] =
 	"DELETE FROM helpful_votes WHERE review_id = ?1 AND user_id = ?2";
 
-static const char *const camper_types[] = { "tent", "rv", "van", "cabin", "backpacking", "day_use", NULL };
+#define CAMPER_NAME(name) #name,
+const char *const camper_types[CAMPER_TYPE_COUNT] = { CAMPER_TYPES(CAMPER_NAME) };
 
 void
 reviews_write(struct jw *w, sqlite3_stmt *st, int col, int show_hidden)
@@ -259,11 +260,17 @@ review_read(struct request *rq, struct response *rs, bool create, struct review_
 				  "visited_on must be a month such as 2025-07, not in the future.");
 	if (in->camper_type != NULL) {
 		bool known = false;
-		for (int i = 0; camper_types[i]; i++)
+		for (int i = 0; i < CAMPER_TYPE_COUNT; i++)
 			known = known || strcmp(in->camper_type, camper_types[i]) == 0;
-		if (!known)
+		if (!known) {
+			const char *msg = "camper_type must be"; /* "... tent, rv, ... or day_use." */
+			for (int i = 0; i < CAMPER_TYPE_COUNT; i++)
+				msg = arena_printf(rq->a, "%s%s%s", msg,
+						   i == 0 ? " " : i < CAMPER_TYPE_COUNT - 1 ? ", " : " or ",
+						   camper_types[i]);
 			return resp_error(rq, rs, 400, "invalid_field", "camper_type",
-					  "camper_type must be tent, rv, van, cabin, backpacking or day_use.");
+					  arena_printf(rq->a, "%s.", msg));
+		}
 	}
 	if (!create) {
 		if (cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(rq->json, "visited_on")))

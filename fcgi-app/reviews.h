@@ -16,6 +16,15 @@ int reviews_mine(struct request *rq, struct response *rs);
 int helpful_put(struct request *rq, struct response *rs);
 int helpful_delete(struct request *rq, struct response *rs);
 
+/* The camper types a review may name, in the order the analytics list them: X(name) once each,
+ * so the names, their count and the analytics' park_stats columns all come from this line. The
+ * database keeps the same list (schema/003_reviews.sql: the CHECK on ratings.camper_type and a
+ * park_stats column each); test_reviews checks that the two agree. */
+#define CAMPER_TYPES(X) X(tent) X(rv) X(van) X(cabin) X(backpacking) X(day_use)
+#define CAMPER_PLUS_ONE(name) + 1
+enum { CAMPER_TYPE_COUNT = 0 CAMPER_TYPES(CAMPER_PLUS_ONE) };
+extern const char *const camper_types[CAMPER_TYPE_COUNT];
+
 /* The columns reviews_write reads, for "SELECT " REVIEW_COLUMNS REVIEW_FROM " WHERE ...". */
 #define REVIEW_COLUMNS                                                                      \
 	"r.id, r.park_id, u.id, u.username, u.display_name, r.stars, r.title, r.body,"      \

@@ -8,14 +8,13 @@
 
 #include "db.h"
 #include "harness.h"
+#include "reviews.h"
 
 #define PASSWORD "correct horse battery"
 #define USERS 6
 #define PARKS 4          /* parks 11..14 */
 #define FIRST_PARK 11
 #define STEPS 400
-
-static const char *const campers[] = { "tent", "rv", "van", "cabin", "backpacking", "day_use" };
 
 static struct cell {
 	bool rated, reviewed, hidden;
@@ -58,10 +57,10 @@ step(void)
 		c->stars = stars;
 		break;
 	case 2: case 3: { /* review */
-		int camper = roll(6);
+		int camper = roll(CAMPER_TYPE_COUNT);
 		struct reply r = call("POST", sfmt("/api/parks/%d/reviews", park),
 				      sfmt("{\"stars\":%d,\"title\":\"T\",\"body\":\"B\",\"camper_type\":\"%s\"}",
-					  stars, campers[camper]), "Authorization", t, NULL);
+					  stars, camper_types[camper]), "Authorization", t, NULL);
 		expect(r, c->reviewed ? 409 : 201, "review");
 		if (!c->reviewed) {
 			c->rated = c->reviewed = true;
@@ -103,7 +102,7 @@ step(void)
 }
 
 struct figures {
-	int n, total, dist[6], reviews, campers[6];
+	int n, total, dist[6], reviews, campers[CAMPER_TYPE_COUNT];
 };
 
 static struct figures
@@ -169,8 +168,8 @@ check_all(const char *when_)
 			if (model[u][p].reviewed && !model[u][p].hidden)
 				review_stars += model[u][p].stars;
 		bool campers_ok = true;
-		for (int k = 0; k < 6; k++)
-			campers_ok &= jint(r.json, sfmt("camper_types.%s", campers[k])) == f.campers[k];
+		for (int k = 0; k < CAMPER_TYPE_COUNT; k++)
+			campers_ok &= jint(r.json, sfmt("camper_types.%s", camper_types[k])) == f.campers[k];
 		ok(r.status == 200 && jint(r.json, "rating.count") == f.n && average_is(jget(r.json, "rating.average"), &f) &&
 		   jint(r.json, "review_count") == f.reviews && cJSON_GetArraySize(months) == 24 &&
 		   jint(this_month, "count") == f.reviews &&
@@ -251,15 +250,14 @@ main(void)
 	is_int(failures, 0, "every step answered as the model expects");
 
 	/* The kept figures equal a recount from the rows. */
+#define CAMPER_RECOUNT(name) " OR " #name " <> (SELECT count(*) FROM ratings r WHERE"                \
+	" r.park_id = s.park_id AND hidden = 0 AND title IS NOT NULL AND camper_type = '" #name "')"
 	static const struct { const char *what, *sql; } recounts[] = {
 		{ "park_stats", "SELECT count(*) FROM park_stats s WHERE"
 		  " n <> (SELECT count(*) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0)"
 		  " OR total <> (SELECT coalesce(sum(stars), 0) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0)"
 		  " OR reviews <> (SELECT count(*) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0 AND title IS NOT NULL)"
-		  " OR tent + rv + van + cabin + backpacking + day_use <> (SELECT count(*) FROM ratings r"
-		  "    WHERE r.park_id = s.park_id AND hidden = 0 AND title IS NOT NULL AND camper_type IS NOT NULL)"
-		  " OR tent <> (SELECT count(*) FROM ratings r WHERE r.park_id = s.park_id AND hidden = 0"
-		  "    AND title IS NOT NULL AND camper_type = 'tent')" },
+		  CAMPER_TYPES(CAMPER_RECOUNT) },
 		{ "park_months", "SELECT (SELECT count(*) FROM ("
 		  " SELECT park_id, month, reviews, stars FROM park_months WHERE reviews <> 0"
 		  " EXCEPT SELECT park_id, substr(review_created_at, 1, 7), count(*), sum(stars) FROM ratings"
