@@ -281,7 +281,7 @@ parks_get(struct request *rq, struct response *rs)
  * writer, so the two never disagree. SQLITE_ROW when written, SQLITE_DONE when there is no such
  * park, else the error. */
 int
-parks_write_summary(struct jw *w, int64_t id)
+parks_summary_write_by_id(struct jw *w, int64_t id)
 {
 	sqlite3_stmt *st = db_stmt(SQL_PARK_BY_ID);
 	sqlite3_bind_int64(st, 1, id);

@@ -11,7 +11,7 @@ int parks_list(struct request *rq, struct response *rs);
 int parks_get(struct request *rq, struct response *rs);
 
 /* Writes the park's summary object; SQLITE_ROW, SQLITE_DONE (no such park) or an error code. */
-int parks_write_summary(struct jw *w, int64_t id);
+int parks_summary_write_by_id(struct jw *w, int64_t id);
 
 /* The score sort=rating orders by, over park_stats columns n and total: the Bayesian average
  * (C*m + sum)/(C + n) with C = 10 and m the site-wide mean, so one 5-star rating does not outrank

@@ -363,12 +363,12 @@ result_write(struct jw *w, int64_t id, const char *answers, const int64_t park[3
 	jw_key(w, "answers");
 	jw_raw(w, answers);
 	jw_key(w, "park");
-	if ((rc = parks_write_summary(w, park[0])) != SQLITE_ROW)
+	if ((rc = parks_summary_write_by_id(w, park[0])) != SQLITE_ROW)
 		return rc;
 	jw_key(w, "alternatives");
 	jw_array(w);
 	for (int i = 1; i < 3; i++)
-		if ((rc = parks_write_summary(w, park[i])) != SQLITE_ROW)
+		if ((rc = parks_summary_write_by_id(w, park[i])) != SQLITE_ROW)
 			return rc;
 	jw_end(w);
 	jw_kint(w, "score", score);

@@ -113,7 +113,7 @@ report_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 	jw_kstring(w, "username", (const char *)sqlite3_column_text(st, 5));
 	jw_end(w);
 	jw_key(w, "review");
-	reviews_write(w, st, 6, 2);
+	reviews_write(w, st, 6, SHOW_HIDDEN_ALWAYS);
 	jw_end(w);
 	return SQLITE_OK;
 }
@@ -157,7 +157,7 @@ reports_moderate(struct request *rq, struct response *rs)
 			  now)) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
 
-	if ((st = reviews_answer(rq, rs, 200, ref.id, 2)) != 200)
+	if ((st = reviews_answer(rq, rs, 200, ref.id, SHOW_HIDDEN_ALWAYS)) != 200)
 		return st;
 	return (rc = db_commit()) == SQLITE_OK ? 200 : db_fail(rq, rs, rc);
 }

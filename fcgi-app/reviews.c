@@ -83,7 +83,7 @@ static const char SQL_UNVOTE[] =
 const char *const camper_types[CAMPER_TYPE_COUNT] = { CAMPER_TYPES(CAMPER_NAME) };
 
 void
-reviews_write(struct jw *w, sqlite3_stmt *st, int col, int show_hidden)
+reviews_write(struct jw *w, sqlite3_stmt *st, int col, enum show_hidden show_hidden)
 {
 	jw_object(w);
 	jw_kint(w, "id", sqlite3_column_int64(st, col));
@@ -103,7 +103,7 @@ reviews_write(struct jw *w, sqlite3_stmt *st, int col, int show_hidden)
 	jw_kstring(w, "created_at", (const char *)sqlite3_column_text(st, col + 11));
 	jw_kstring(w, "updated_at", (const char *)sqlite3_column_text(st, col + 12));
 	bool hidden = sqlite3_column_int(st, col + 13) != 0;
-	if (show_hidden == 2 || (show_hidden == 1 && hidden))
+	if (show_hidden == SHOW_HIDDEN_ALWAYS || (show_hidden == SHOW_HIDDEN_IF_TRUE && hidden))
 		jw_kbool(w, "hidden", hidden);
 	jw_end(w);
 }
@@ -112,7 +112,7 @@ static int
 review_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 {
 	(void)rq;
-	reviews_write(w, st, 0, 0);
+	reviews_write(w, st, 0, SHOW_HIDDEN_NEVER);
 	return SQLITE_OK;
 }
 
@@ -121,7 +121,7 @@ static int
 own_review_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 {
 	(void)rq;
-	reviews_write(w, st, 0, 2);
+	reviews_write(w, st, 0, SHOW_HIDDEN_ALWAYS);
 	return SQLITE_OK;
 }
 
@@ -204,7 +204,8 @@ reviews_find(struct request *rq, struct response *rs, int64_t id, struct review_
 }
 
 int
-reviews_answer(struct request *rq, struct response *rs, int status, int64_t id, int show_hidden)
+reviews_answer(struct request *rq, struct response *rs, int status, int64_t id,
+	       enum show_hidden show_hidden)
 {
 	sqlite3_stmt *st = db_stmt(SQL_ONE);
 	sqlite3_bind_int64(st, 1, id);
@@ -340,7 +341,7 @@ reviews_create(struct request *rq, struct response *rs)
 	db_done(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(rq, rs, rc);
-	if ((st = reviews_answer(rq, rs, 201, id, 1)) != 201)
+	if ((st = reviews_answer(rq, rs, 201, id, SHOW_HIDDEN_IF_TRUE)) != 201)
 		return st;
 	return (rc = db_commit()) == SQLITE_OK ? 201 : db_fail(rq, rs, rc);
 }
@@ -350,7 +351,7 @@ reviews_get(struct request *rq, struct response *rs)
 {
 	struct review_ref ref;
 	int st = reviews_find(rq, rs, rq->ids[0], &ref);
-	return st != 0 ? st : reviews_answer(rq, rs, 200, ref.id, 1);
+	return st != 0 ? st : reviews_answer(rq, rs, 200, ref.id, SHOW_HIDDEN_IF_TRUE);
 }
 
 int
@@ -383,7 +384,7 @@ reviews_patch(struct request *rq, struct response *rs)
 	db_done(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(rq, rs, rc);
-	if ((st = reviews_answer(rq, rs, 200, ref.id, 1)) != 200)
+	if ((st = reviews_answer(rq, rs, 200, ref.id, SHOW_HIDDEN_IF_TRUE)) != 200)
 		return st;
 	return (rc = db_commit()) == SQLITE_OK ? 200 : db_fail(rq, rs, rc);
 }

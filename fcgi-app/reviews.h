@@ -32,13 +32,20 @@ extern const char *const camper_types[CAMPER_TYPE_COUNT];
 	" r.review_updated_at, r.hidden"
 #define REVIEW_FROM " FROM ratings r JOIN users u ON u.id = r.user_id"
 
-/* A review object from REVIEW_COLUMNS starting at column col. "hidden" is added only for those
- * allowed to see hidden reviews (the author, admins): always when show_hidden is 2, when true
- * if it is 1. */
-void reviews_write(struct jw *w, sqlite3_stmt *st, int col, int show_hidden);
+/* Whether a review object has "hidden", which only those allowed to see hidden reviews get (the
+ * author, admins). */
+enum show_hidden {
+	SHOW_HIDDEN_NEVER,   /* public lists, which hold no hidden review */
+	SHOW_HIDDEN_IF_TRUE, /* one review, to whoever may read it: "hidden": true when it is */
+	SHOW_HIDDEN_ALWAYS,  /* the caller's own reviews, moderation: true or false */
+};
 
-/* Answers with review id, read inside the caller's transaction (show_hidden as above). */
-int reviews_answer(struct request *rq, struct response *rs, int status, int64_t id, int show_hidden);
+/* A review object from REVIEW_COLUMNS starting at column col. */
+void reviews_write(struct jw *w, sqlite3_stmt *st, int col, enum show_hidden show_hidden);
+
+/* Answers with review id, read inside the caller's transaction. */
+int reviews_answer(struct request *rq, struct response *rs, int status, int64_t id,
+		   enum show_hidden show_hidden);
 
 /* Looks a review up inside the caller's transaction. Answers 404 (rolling back) when there is
  * none, or when it is hidden and the caller is neither its author nor an admin. */

@@ -55,16 +55,21 @@ user_write(struct jw *w, const struct user *u)
 	jw_end(w);
 }
 
+void
+users_lower_username(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
 bool
-users_valid_username(char *s)
+users_valid_username(const char *s)
 {
 	size_t n = 0;
-	for (char *p = s; *p; p++, n++) {
-		*p = (char)tolower((unsigned char)*p);
-		if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-') ||
-		    (unsigned char)*p >= 0x80)
+	for (const char *p = s; *p; p++, n++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' ||
+		      *p == '-'))
 			return false;
-	}
 	return n >= 3 && n <= 32;
 }
 
@@ -108,6 +113,7 @@ users_create(struct request *rq, struct response *rs)
 	    (st = json_str(rq, rs, "password", 10, 128, true, &password)) != 0)
 		return st;
 	char *name = arena_strdup(rq->a, username);
+	users_lower_username(name);
 	if (!users_valid_username(name))
 		return resp_error(rq, rs, 400, "invalid_field", "username",
 				  "A username is 3 to 32 of the characters a-z, 0-9, _ . and -.");
@@ -181,8 +187,7 @@ session_create(struct request *rq, struct response *rs)
 	    (st = json_str(rq, rs, "password", 1, 1024, true, &password)) != 0)
 		return st;
 	char *name = arena_strdup(rq->a, username);
-	for (char *p = name; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+	users_lower_username(name);
 
 	time_t now = time(NULL);
 	long retry_after;
