@@ -1,7 +1,7 @@
 /* json.h: strict, typed reading of request bodies over cJSON, and small builders for responses.
  *
  * Every reader returns 0 on success, or writes the contract's 400 error into rs and returns 400,
- * so a handler reads: if ((st = json_str(...)) != 0) return st; */
+ * so a handler reads: if ((status = json_str(...)) != 0) return status; */
 #ifndef FROSTBYTE_JSON_H
 #define FROSTBYTE_JSON_H
 

@@ -203,9 +203,9 @@ parks_list(struct request *rq, struct response *rs)
 
 	struct page pg;
 	double key_num = 0;
-	int st_page = page_read(rq, rs, sort->name, &pg);
-	if (st_page != 0)
-		return st_page;
+	int status = page_read(rq, rs, sort->name, &pg);
+	if (status != 0)
+		return status;
 	if (pg.key != NULL && !sort->text_key && !parse_double(pg.key, strlen(pg.key), -1e300, 1e300, &key_num))
 		return page_bad_cursor(rq, rs);
 

@@ -306,9 +306,9 @@ static int
 read_answers(struct request *rq, struct response *rs, uint8_t answer[QUIZ_QUESTIONS])
 {
 	static const char *const fields[] = { "answers", NULL };
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0)
+		return status;
 	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(rq->json, "answers");
 	if (obj == NULL || cJSON_IsNull(obj))
 		return resp_error(rq, rs, 400, "missing_field", "answers", "Field \"answers\" is required.");
@@ -391,9 +391,9 @@ int
 quiz_results_create(struct request *rq, struct response *rs)
 {
 	uint8_t answer[QUIZ_QUESTIONS];
-	int st;
-	if ((st = read_answers(rq, rs, answer)) != 0)
-		return st;
+	int status;
+	if ((status = read_answers(rq, rs, answer)) != 0)
+		return status;
 	struct quiz_park *parks;
 	size_t n;
 	int rc = quiz_load(rq->a, &parks, &n);

@@ -106,12 +106,12 @@ users_create(struct request *rq, struct response *rs)
 {
 	static const char *const fields[] = { "username", "display_name", "password", NULL };
 	const char *username, *display_name, *password;
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	    (st = json_str(rq, rs, "username", 3, 32, true, &username)) != 0 ||
-	    (st = json_text(rq, rs, "display_name", 64, true, false, &display_name)) != 0 ||
-	    (st = json_str(rq, rs, "password", 10, 128, true, &password)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0 ||
+	    (status = json_str(rq, rs, "username", 3, 32, true, &username)) != 0 ||
+	    (status = json_text(rq, rs, "display_name", 64, true, false, &display_name)) != 0 ||
+	    (status = json_str(rq, rs, "password", 10, 128, true, &password)) != 0)
+		return status;
 	char *name = arena_strdup(rq->a, username);
 	users_lower_username(name);
 	if (!users_valid_username(name))
@@ -181,11 +181,11 @@ session_create(struct request *rq, struct response *rs)
 {
 	static const char *const fields[] = { "username", "password", NULL };
 	const char *username, *password;
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	    (st = json_str(rq, rs, "username", 1, 64, true, &username)) != 0 ||
-	    (st = json_str(rq, rs, "password", 1, 1024, true, &password)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0 ||
+	    (status = json_str(rq, rs, "username", 1, 64, true, &username)) != 0 ||
+	    (status = json_str(rq, rs, "password", 1, 1024, true, &password)) != 0)
+		return status;
 	char *name = arena_strdup(rq->a, username);
 	users_lower_username(name);
 
@@ -270,9 +270,9 @@ static int
 confirm_password(struct request *rq, struct response *rs, const char *name)
 {
 	const char *password;
-	int st = json_str(rq, rs, name, 1, 1024, true, &password);
-	if (st != 0)
-		return st;
+	int status = json_str(rq, rs, name, 1, 1024, true, &password);
+	if (status != 0)
+		return status;
 	sqlite3_stmt *s = db_stmt(SQL_USER_BY_ID);
 	sqlite3_bind_int64(s, 1, rq->user->id);
 	int rc = sqlite3_step(s);
@@ -291,15 +291,15 @@ users_me_patch(struct request *rq, struct response *rs)
 {
 	static const char *const fields[] = { "display_name", "password", "current_password", NULL };
 	const char *display_name, *password;
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	    (st = json_text(rq, rs, "display_name", 64, false, false, &display_name)) != 0 ||
-	    (st = json_str(rq, rs, "password", 10, 128, false, &password)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0 ||
+	    (status = json_text(rq, rs, "display_name", 64, false, false, &display_name)) != 0 ||
+	    (status = json_str(rq, rs, "password", 10, 128, false, &password)) != 0)
+		return status;
 	char hash[crypto_pwhash_STRBYTES];
 	if (password != NULL) {
-		if ((st = confirm_password(rq, rs, "current_password")) != 0)
-			return st;
+		if ((status = confirm_password(rq, rs, "current_password")) != 0)
+			return status;
 		if (auth_hash_password(password, hash) != 0)
 			return resp_busy(rq, rs); /* Argon2's 64 MiB could not be had: overloaded */
 	}
@@ -327,10 +327,10 @@ int
 users_me_delete(struct request *rq, struct response *rs)
 {
 	static const char *const fields[] = { "password", NULL };
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	    (st = confirm_password(rq, rs, "password")) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0 ||
+	    (status = confirm_password(rq, rs, "password")) != 0)
+		return status;
 	/* Everything the user owns references users(id) ON DELETE CASCADE: one statement, one
 	 * transaction. */
 	int rc;
