@@ -10,15 +10,18 @@
 #include "db.h"
 #include "json.h"
 #include "parks.h"
+#include "reviews.h"
 #include "util.h"
 
 #define MONTHS 24
 #define DAYS   30
 #define TOP    10
 
-/* Every figure is kept by triggers (schema/003_reviews.sql): no request counts rows. */
+/* Every figure is kept by triggers (schema/003_reviews.sql): no request counts rows. From column
+ * 8 on, each camper type's count, from the park_stats column of its name. */
+#define CAMPER_COLUMN(name) ", " #name
 static const char SQL_PARK_STATS[] =
-	"SELECT n, total, reviews, s1, s2, s3, s4, s5, tent, rv, van, cabin, backpacking, day_use"
+	"SELECT n, total, reviews, s1, s2, s3, s4, s5" CAMPER_TYPES(CAMPER_COLUMN)
 	"  FROM park_stats WHERE park_id = ?1";
 static const char SQL_BY_MONTH[] =
 	"SELECT month, reviews, CAST(stars AS REAL) / reviews FROM park_months"
@@ -36,8 +39,6 @@ static const char SQL_MOST_REVIEWED[] =
 	SUMMARY_SQL("", "reviews > 0", "reviews DESC, n DESC, p.id");
 static const char SQL_DAYS[] =
 	"SELECT day, ratings, reviews FROM daily_counts WHERE day >= ?1"; /* as slots: count, second */
-
-static const char *const camper_types[] = { "tent", "rv", "van", "cabin", "backpacking", "day_use" };
 
 /* A month or a day of a chart: a count and, from a third column, a second figure. */
 struct slot {
@@ -94,8 +95,8 @@ analytics_park(struct request *rq, struct response *rs)
 	jw_key(&w, "rating");
 	parks_rating_write(&w, st, 0, 3);
 	jw_kint(&w, "review_count", sqlite3_column_int64(st, 2));
-	int64_t campers[6];
-	for (int i = 0; i < 6; i++)
+	int64_t campers[CAMPER_TYPE_COUNT];
+	for (int i = 0; i < CAMPER_TYPE_COUNT; i++)
 		campers[i] = sqlite3_column_int64(st, 8 + i);
 	db_done(st);
 
@@ -114,7 +115,7 @@ analytics_park(struct request *rq, struct response *rs)
 		jw_kint(&w, "count", months[i].count);
 		jw_key(&w, "average");
 		if (months[i].count > 0)
-			jw_double(&w, months[i].second); /* the average */
+			jw_fixed(&w, months[i].second, PARKS_AVERAGE_DECIMALS); /* the average */
 		else
 			jw_null(&w);
 		jw_end(&w);
@@ -122,7 +123,7 @@ analytics_park(struct request *rq, struct response *rs)
 	jw_end(&w);
 	jw_key(&w, "camper_types");
 	jw_object(&w);
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < CAMPER_TYPE_COUNT; i++)
 		jw_kint(&w, camper_types[i], campers[i]);
 	jw_end(&w);
 	jw_end(&w);
@@ -141,7 +142,7 @@ park_list(struct jw *w, const char *sql, bool scored)
 		parks_summary_write(w, st, -1);
 		if (scored) {
 			jw_key(w, "score");
-			jw_double(w, sqlite3_column_double(st, 9));
+			jw_fixed(w, sqlite3_column_double(st, 9), PARKS_AVERAGE_DECIMALS);
 		}
 		jw_end(w);
 	}
@@ -180,7 +181,7 @@ analytics_summary(struct request *rq, struct response *rs)
 	jw_kint(&w, "ratings", n);
 	jw_key(&w, "average_rating");
 	if (n > 0)
-		jw_double(&w, (double)total / (double)n);
+		jw_fixed(&w, (double)total / (double)n, PARKS_AVERAGE_DECIMALS);
 	else
 		jw_null(&w);
 	db_done(st);

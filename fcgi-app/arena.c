@@ -1,6 +1,11 @@
-/* arena.c: per-request bump allocator (see arena.h). */
+/* arena.c: per-request bump allocator (see arena.h).
+ *
+ * assert() states the invariants. configure never defines NDEBUG, so the checks stay in
+ * production builds: each guards a programming error, and ending the worker there (multiwatch
+ * starts another) is better than handing out memory that overlaps. */
 #include "arena.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +16,8 @@
  * resets, so the hot path never calls malloc. */
 #define ARENA_CHUNK (96 * 1024)
 #define ARENA_ALIGN 16
+_Static_assert((ARENA_ALIGN & (ARENA_ALIGN - 1)) == 0 && ARENA_CHUNK % ARENA_ALIGN == 0,
+	       "the alignment is a power of two and chunks hold whole aligned slots");
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -28,7 +35,7 @@ static void *
 xmalloc(size_t n)
 {
 	void *p = malloc(n);
-	if (p == NULL) {
+	if (p == NULL) { /* can happen in production: see arena.h */
 		fputs("frostbyte: out of memory\n", stderr);
 		abort();
 	}
@@ -45,15 +52,13 @@ arena_init(struct arena *a)
 void *
 arena_alloc(struct arena *a, size_t size)
 {
-	struct arena_chunk *c = a->chunks;
+	/* Sizes are bounded by the request and its answer; half the address space is a bug, and the
+	 * bound keeps the rounding below and the chunk header from overflowing. */
+	assert(size <= SIZE_MAX / 2);
 	size_t need = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-
-	if (need < size)
-		abort(); /* size_t overflow: a programming error */
+	struct arena_chunk *c = a->chunks;
 	if (c == NULL || c->size - c->used < need) {
 		size_t csize = need > ARENA_CHUNK ? need : ARENA_CHUNK;
-		if (csize > SIZE_MAX - sizeof(*c))
-			abort();
 		c = xmalloc(sizeof(*c) + csize);
 		c->size = csize;
 		c->used = 0;
@@ -62,6 +67,7 @@ arena_alloc(struct arena *a, size_t size)
 	}
 	void *p = c->data + c->used;
 	c->used += need;
+	assert(c->used <= c->size && (uintptr_t)p % ARENA_ALIGN == 0);
 	return p;
 }
 
@@ -95,8 +101,7 @@ arena_printf(struct arena *a, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		abort();
+	assert(n >= 0); /* fails only for a bad format or wide characters, which we never print */
 	char *p = arena_alloc(a, (size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
@@ -122,17 +127,19 @@ arena_reset(struct arena *a)
 		d->fn(d->ptr);
 	a->defers = NULL;
 
-	struct arena_chunk *c = a->chunks;
-	if (c == NULL)
-		return;
-	while (c->next != NULL) {
-		struct arena_chunk *old = c;
-		c = c->next;
-		free(old);
+	/* Keep the oldest chunk for the next request when it has the standard size, so a worker
+	 * never holds more than ARENA_CHUNK bytes between requests, whatever came before. */
+	struct arena_chunk *c = a->chunks, *next;
+	a->chunks = NULL;
+	for (; c != NULL; c = next) {
+		next = c->next;
+		if (next == NULL && c->size == ARENA_CHUNK) {
+			c->used = 0;
+			a->chunks = c;
+		} else {
+			free(c);
+		}
 	}
-	/* Keep the oldest (first-allocated, usually ARENA_CHUNK-sized) chunk for the next request. */
-	c->used = 0;
-	a->chunks = c;
 }
 
 void

@@ -110,10 +110,10 @@ json_str(struct request *rq, struct response *rs, const char *name, size_t min_c
 	 size_t max_chars, bool required, const char **out)
 {
 	const cJSON *it;
-	int st = lookup(rq, rs, name, required, NULL, &it);
+	int status = lookup(rq, rs, name, required, NULL, &it);
 	*out = NULL;
-	if (st != 0 || it == NULL)
-		return st;
+	if (status != 0 || it == NULL)
+		return status;
 	if (!cJSON_IsString(it))
 		return resp_error(rq, rs, 400, "invalid_field", name,
 				  arena_printf(rq->a, "Field \"%s\" must be a string.", name));
@@ -130,9 +130,9 @@ int
 json_text(struct request *rq, struct response *rs, const char *name, size_t max_chars,
 	  bool required, bool multiline, const char **out)
 {
-	int st = json_str(rq, rs, name, 1, max_chars, required, out);
-	if (st != 0 || *out == NULL)
-		return st;
+	int status = json_str(rq, rs, name, 1, max_chars, required, out);
+	if (status != 0 || *out == NULL)
+		return status;
 	bool blank = true;
 	for (const unsigned char *p = (const unsigned char *)*out; *p; p++) {
 		if (*p == 0x7f || (*p < 0x20 && !(multiline && (*p == '\n' || *p == '\r' || *p == '\t'))))
@@ -153,9 +153,9 @@ json_num(struct request *rq, struct response *rs, const char *name, double min, 
 	 bool required, double *out, bool *present)
 {
 	const cJSON *it;
-	int st = lookup(rq, rs, name, required, present, &it);
-	if (st != 0 || it == NULL)
-		return st;
+	int status = lookup(rq, rs, name, required, present, &it);
+	if (status != 0 || it == NULL)
+		return status;
 	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || it->valuedouble < min ||
 	    it->valuedouble > max)
 		return resp_error(rq, rs, 400, "invalid_field", name,
@@ -170,9 +170,9 @@ json_int(struct request *rq, struct response *rs, const char *name, int64_t min,
 	 bool required, int64_t *out, bool *present)
 {
 	const cJSON *it;
-	int st = lookup(rq, rs, name, required, present, &it);
-	if (st != 0 || it == NULL)
-		return st;
+	int status = lookup(rq, rs, name, required, present, &it);
+	if (status != 0 || it == NULL)
+		return status;
 	/* valueint saturates and truncates (4.7 -> 4), so judge the double. */
 	double d = cJSON_IsNumber(it) ? it->valuedouble : NAN;
 	if (!isfinite(d) || d != floor(d) || d < (double)min || d > (double)max)
@@ -188,9 +188,9 @@ json_bool(struct request *rq, struct response *rs, const char *name, bool requir
 	  bool *present)
 {
 	const cJSON *it;
-	int st = lookup(rq, rs, name, required, present, &it);
-	if (st != 0 || it == NULL)
-		return st;
+	int status = lookup(rq, rs, name, required, present, &it);
+	if (status != 0 || it == NULL)
+		return status;
 	if (!cJSON_IsBool(it))
 		return resp_error(rq, rs, 400, "invalid_field", name,
 				  arena_printf(rq->a, "Field \"%s\" must be true or false.", name));

@@ -101,14 +101,14 @@ chat_create(struct request *rq, struct response *rs)
 {
 	static const char *const fields[] = { "title", NULL };
 	const char *title = NULL;
-	int st;
+	int status;
 	if (gemini_call == NULL)
 		return unavailable(rq, rs);
 	/* {title?}: an empty body is a conversation with the default title. */
 	if (rq->content_length > 0 &&
-	    ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	     (st = json_text(rq, rs, "title", 120, false, false, &title)) != 0))
-		return st;
+	    ((status = json_parse_body(rq, rs, fields)) != 0 ||
+	     (status = json_text(rq, rs, "title", 120, false, false, &title)) != 0))
+		return status;
 
 	int rc = db_begin();
 	if (rc != SQLITE_OK)
@@ -147,9 +147,9 @@ chat_list(struct request *rq, struct response *rs)
 	if (gemini_call == NULL)
 		return unavailable(rq, rs);
 	struct page pg;
-	int st = page_read(rq, rs, "conversations", &pg);
-	if (st != 0)
-		return st;
+	int status = page_read(rq, rs, "conversations", &pg);
+	if (status != 0)
+		return status;
 	sqlite3_stmt *s = db_stmt(SQL_LIST); /* most recently active first: (updated_at, id) */
 	sqlite3_bind_int64(s, 1, rq->user->id);
 	if (pg.key != NULL) {
@@ -329,10 +329,10 @@ chat_send(struct request *rq, struct response *rs)
 	if (gemini_call == NULL)
 		return unavailable(rq, rs);
 	const char *text;
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	    (st = json_str(rq, rs, "text", 1, 2000, true, &text)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0 ||
+	    (status = json_str(rq, rs, "text", 1, 2000, true, &text)) != 0)
+		return status;
 	int64_t conv = rq->ids[0];
 
 	/* 1. The camper's message and the call's ledger row, committed before the call. */
@@ -352,8 +352,8 @@ chat_send(struct request *rq, struct response *rs)
 	}
 	if (rc != SQLITE_ROW)
 		return db_fail(rq, rs, rc);
-	if ((st = check_limits(rq, rs, now)) != 0)
-		return st;
+	if ((status = check_limits(rq, rs, now)) != 0)
+		return status;
 	bool retry = unanswered(rq->a, conv, &mine, &rc);
 	if (rc != SQLITE_OK || (!retry && (rc = insert_message(rq->a, conv, &mine)) != SQLITE_OK) ||
 	    (rc = db_exec(SQL_ADD_CALL, "ii", rq->user->id, (int64_t)now)) != SQLITE_OK ||

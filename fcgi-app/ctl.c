@@ -77,6 +77,7 @@ cmd_create_admin(const char *username)
 {
 	char name[64], password[256];
 	snprintf(name, sizeof(name), "%s", username);
+	users_lower_username(name);
 	if (strlen(username) >= sizeof(name) || !users_valid_username(name)) {
 		fputs("frostbyte-ctl: a username is 3 to 32 of a-z, 0-9, _ . and -\n", stderr);
 		return 1;

@@ -1,6 +1,11 @@
-/* json.c: the response writer and UTF-8 checks (see json.h). */
+/* json.c: the response writer and UTF-8 checks (see json.h).
+ *
+ * The writer states its invariants with assert(), kept in every build (configure never defines
+ * NDEBUG): a broken one is a programming error in a handler, and ending the worker beats sending
+ * invalid JSON. */
 #include "json.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,7 +96,16 @@ putc_(struct jw *w, char c)
 	w->buf[w->len++] = c;
 }
 
-/* Places the comma before a value, unless it follows its key. */
+/* Places the comma before a member or an element. */
+static void
+comma(struct jw *w)
+{
+	if (w->comma[w->depth])
+		putc_(w, ',');
+	w->comma[w->depth] = true;
+}
+
+/* Before a value: after its key, or as an element of an array, or the one value at the top. */
 static void
 value(struct jw *w)
 {
@@ -99,18 +113,16 @@ value(struct jw *w)
 		w->after_key = false;
 		return;
 	}
-	if (w->comma[w->depth])
-		putc_(w, ',');
-	w->comma[w->depth] = true;
+	assert(w->closer[w->depth] != '}' && (w->depth > 0 || !w->comma[0]));
+	comma(w);
 }
 
 static void
 open_(struct jw *w, char open, char close)
 {
+	assert(w->depth + 1 < JW_DEPTH); /* responses are shallow */
 	value(w);
 	putc_(w, open);
-	if (w->depth + 1 >= JW_DEPTH)
-		abort(); /* a programming error: responses are shallow */
 	w->depth++;
 	w->comma[w->depth] = false;
 	w->closer[w->depth] = close;
@@ -122,6 +134,7 @@ void jw_array(struct jw *w) { open_(w, '[', ']'); }
 void
 jw_end(struct jw *w)
 {
+	assert(w->depth > 0 && !w->after_key); /* something is open, and no key waits for its value */
 	putc_(w, w->closer[w->depth]);
 	w->depth--;
 }
@@ -183,7 +196,8 @@ escaped(struct jw *w, const char *s)
 void
 jw_key(struct jw *w, const char *key)
 {
-	value(w);
+	assert(w->closer[w->depth] == '}' && !w->after_key); /* in an object, after a value */
+	comma(w);
 	size_t n = strlen(key);
 	if (w->len + n + 4 > w->cap)
 		grow(w, n + 3);
@@ -229,122 +243,16 @@ jw_int(struct jw *w, int64_t v)
 	digits(w, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 }
 
-/* v rounded to sig significant digits (half to even), exactly: v = M * 2^E with M < 2^53, and
- * v * 10^k = M * 5^k * 2^(E+k) is computed in 128-bit integers. For 1e-4 <= v < 1e15 and
- * sig <= 17 the product fits (M * 5^20 < 2^100) and k stays in 0..20. Sets m (sig digits) and k
- * (v ~ m / 10^k); false when v rounds up out of that range (printf then writes an exponent). */
-static bool
-round_decimal(double v, int sig, uint64_t *m, int *k)
-{
-	int e;
-	double f = frexp(v, &e);
-	uint64_t mant = (uint64_t)ldexp(f, 53);
-	int exp2 = e - 53;
-	int d = (int)floor(log10(v)); /* may be one off near a power of ten: fixed below */
-	static const uint64_t p10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-		100000000, 1000000000, 10000000000, 100000000000, 1000000000000, 10000000000000,
-		100000000000000, 1000000000000000, 10000000000000000, 100000000000000000 };
-	for (;;) {
-		int kk = sig - 1 - d;
-		if (kk < 0 || kk > 20)
-			return false;
-		unsigned __int128 p = mant;
-		for (int i = 0; i < kk; i++)
-			p *= 5;
-		int shift = exp2 + kk;
-		/* The digit count is decided on the truncated value, so d is exact; then round. */
-		unsigned __int128 q, rem = 0, half = 0;
-		if (shift >= 0) {
-			q = p << shift;
-		} else {
-			int r = -shift;
-			q = p >> r;
-			rem = p - (q << r);
-			half = (unsigned __int128)1 << (r - 1);
-		}
-		if (q >= p10[sig]) {
-			d++;
-			continue;
-		}
-		if (q < p10[sig - 1]) {
-			d--;
-			continue;
-		}
-		if (shift < 0 && (rem > half || (rem == half && (q & 1))))
-			q++;
-		if (q == p10[sig]) { /* 99...95 rounds up to 10^sig: one digit more before the point */
-			if (kk == 0)
-				return false;
-			q = p10[sig - 1];
-			kk--;
-		}
-		*m = (uint64_t)q;
-		*k = kk;
-		return true;
-	}
-}
-
-/* m / 10^k as %g writes it (fixed notation, no trailing zeros); m has sig digits. */
-static void
-put_decimal(struct jw *w, uint64_t m, int k, int sig)
-{
-	char dg[20], out[48];
-	for (int i = sig - 1; i >= 0; i--, m /= 10)
-		dg[i] = (char)('0' + m % 10);
-	int n = sig;
-	while (n > 1 && dg[n - 1] == '0')
-		n--;
-	int whole = sig - k; /* digits before the point; <= 0 means 0.000ddd */
-	char *o = out;
-	if (whole <= 0) {
-		*o++ = '0';
-		*o++ = '.';
-		for (int i = 0; i < -whole; i++)
-			*o++ = '0';
-		memcpy(o, dg, (size_t)n);
-		o += n;
-	} else {
-		for (int i = 0; i < whole; i++)
-			*o++ = i < n ? dg[i] : '0';
-		if (n > whole) {
-			*o++ = '.';
-			memcpy(o, dg + whole, (size_t)(n - whole));
-			o += n - whole;
-		}
-	}
-	put(w, out, (size_t)(o - out));
-}
-
-/* The shortest of %.15g and %.17g that reads back as v, as printf would write it. Averages and
- * scores fill the park lists, so the usual range is done in integers: printf with strtod to
- * check cost about a microsecond per number. */
+/* For a double that must read back the same (a user's coordinates): %.15g when that does, else
+ * %.17g, so 44.6 stays 44.6. A printf and a strtod, often a second printf: about 6,000
+ * instructions (callgrind), against 270 for jw_fixed, which is why the figures of every list
+ * (averages, scores, coordinates) use jw_fixed. JSON has no NaN or Infinity: those write null. */
 void
 jw_double(struct jw *w, double v)
 {
 	if (!isfinite(v)) {
 		jw_null(w);
 		return;
-	}
-	double a = fabs(v);
-	if (a >= 1e-4 && a < 1e15) {
-		static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-			1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20 };
-		uint64_t m;
-		int k, sig = 15;
-		/* m < 2^53 and 10^k are exact doubles, so the division is the correctly rounded value
-		 * of the decimal: the same double strtod would read. */
-		bool done = round_decimal(a, 15, &m, &k);
-		if (done && (double)m / p10[k] != a) {
-			sig = 17;
-			done = round_decimal(a, 17, &m, &k);
-		}
-		if (done) {
-			value(w);
-			if (v < 0)
-				put(w, "-", 1);
-			put_decimal(w, m, k, sig);
-			return;
-		}
 	}
 	char tmp[32];
 	int n = snprintf(tmp, sizeof(tmp), "%.15g", v);
@@ -358,11 +266,13 @@ void
 jw_fixed(struct jw *w, double v, int decimals)
 {
 	static const double scale[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
-	if (decimals < 0 || decimals > 9 || !isfinite(v) || fabs(v * scale[decimals]) > 9e15) {
+	assert(decimals >= 0 && decimals <= 9);
+	if (!isfinite(v) || fabs(v * scale[decimals]) > 9e15) {
 		jw_double(w, v);
 		return;
 	}
-	/* Integer arithmetic instead of printf: this runs for every coordinate of every list. */
+	/* Integer arithmetic instead of printf: this runs for every coordinate and average of every
+	 * list. */
 	long long r = llround(v * scale[decimals]);
 	uint64_t u = r < 0 ? (uint64_t)0 - (uint64_t)r : (uint64_t)r;
 	uint64_t div = (uint64_t)scale[decimals];

@@ -30,7 +30,7 @@ void jw_end(struct jw *w);
 void jw_key(struct jw *w, const char *key);
 void jw_string(struct jw *w, const char *s);         /* NULL writes null */
 void jw_int(struct jw *w, int64_t v);
-void jw_double(struct jw *w, double v);             /* shortest text that reads back the same */
+void jw_double(struct jw *w, double v);             /* %.15g, or %.17g if needed to read back v */
 void jw_fixed(struct jw *w, double v, int decimals); /* rounded, trailing zeros dropped */
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);

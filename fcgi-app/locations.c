@@ -102,15 +102,18 @@ read_fields(struct request *rq, struct response *rs, bool create, struct fields 
 		"label", "latitude", "longitude", "channel_id", "note", "visited_on", NULL
 	};
 	memset(f, 0, sizeof(*f));
-	int st;
-	if ((st = json_parse_body(rq, rs, names)) != 0 ||
-	    (st = json_str(rq, rs, "label", 1, 80, create, &f->label)) != 0 ||
-	    (st = json_num(rq, rs, "latitude", -90, 90, create, &f->latitude, &f->has_lat)) != 0 ||
-	    (st = json_num(rq, rs, "longitude", -180, 180, create, &f->longitude, &f->has_lon)) != 0 ||
-	    (st = json_int(rq, rs, "channel_id", 1, INT64_MAX, false, &f->channel_id, &f->has_channel)) != 0 ||
-	    (st = json_str(rq, rs, "note", 0, 500, false, &f->note)) != 0 ||
-	    (st = json_str(rq, rs, "visited_on", 7, 7, false, &f->visited_on)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, names)) != 0 ||
+	    (status = json_str(rq, rs, "label", 1, 80, create, &f->label)) != 0 ||
+	    (status = json_num(rq, rs, "latitude", -90, 90, create, &f->latitude,
+			       &f->has_lat)) != 0 ||
+	    (status = json_num(rq, rs, "longitude", -180, 180, create, &f->longitude,
+			       &f->has_lon)) != 0 ||
+	    (status = json_int(rq, rs, "channel_id", 1, INT64_MAX, false, &f->channel_id,
+			       &f->has_channel)) != 0 ||
+	    (status = json_str(rq, rs, "note", 0, 500, false, &f->note)) != 0 ||
+	    (status = json_str(rq, rs, "visited_on", 7, 7, false, &f->visited_on)) != 0)
+		return status;
 	if (f->visited_on != NULL && !month_ok(f->visited_on))
 		return resp_error(rq, rs, 400, "invalid_field", "visited_on",
 				  "visited_on must be a month YYYY-MM (01-12), from 1900 up to this month.");
@@ -172,13 +175,13 @@ int
 locations_create(struct request *rq, struct response *rs)
 {
 	struct fields f;
-	int st, rc;
-	if ((st = read_fields(rq, rs, true, &f)) != 0)
-		return st;
+	int status, rc;
+	if ((status = read_fields(rq, rs, true, &f)) != 0)
+		return status;
 	if ((rc = db_begin()) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
-	if ((st = check_channel(rq, rs, &f)) != 0)
-		return st;
+	if ((status = check_channel(rq, rs, &f)) != 0)
+		return status;
 	sqlite3_stmt *s = db_stmt(SQL_INSERT);
 	sqlite3_bind_int64(s, 1, rq->user->id);
 	sqlite3_bind_text(s, 2, f.label, -1, SQLITE_STATIC);
@@ -214,13 +217,13 @@ int
 locations_patch(struct request *rq, struct response *rs)
 {
 	struct fields f;
-	int st, rc;
-	if ((st = read_fields(rq, rs, false, &f)) != 0)
-		return st;
+	int status, rc;
+	if ((status = read_fields(rq, rs, false, &f)) != 0)
+		return status;
 	if ((rc = db_begin()) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
-	if ((st = check_channel(rq, rs, &f)) != 0)
-		return st;
+	if ((status = check_channel(rq, rs, &f)) != 0)
+		return status;
 	sqlite3_stmt *s = db_stmt(SQL_UPDATE);
 	sqlite3_bind_int64(s, 1, rq->ids[0]);
 	sqlite3_bind_int64(s, 2, rq->user->id);

@@ -99,9 +99,9 @@ page_list(struct request *rq, struct response *rs, const char *sort, const char 
 	  page_item_fn item)
 {
 	struct page p;
-	int st;
-	if ((st = page_read(rq, rs, sort, &p)) != 0)
-		return st;
+	int status;
+	if ((status = page_read(rq, rs, sort, &p)) != 0)
+		return status;
 	sqlite3_stmt *s = db_stmt(sql);
 	sqlite3_bind_int64(s, 1, key);
 	sqlite3_bind_int64(s, 2, page_before(&p));

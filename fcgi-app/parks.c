@@ -77,7 +77,7 @@ parks_rating_write(struct jw *w, sqlite3_stmt *st, int col, int dist_col)
 	jw_object(w);
 	jw_key(w, "average");
 	if (n > 0)
-		jw_double(w, (double)total / (double)n);
+		jw_fixed(w, (double)total / (double)n, PARKS_AVERAGE_DECIMALS);
 	else
 		jw_null(w);
 	jw_kint(w, "count", n);
@@ -202,9 +202,9 @@ parks_list(struct request *rq, struct response *rs)
 
 	struct page pg;
 	double key_num = 0;
-	int st_page = page_read(rq, rs, sort->name, &pg);
-	if (st_page != 0)
-		return st_page;
+	int status = page_read(rq, rs, sort->name, &pg);
+	if (status != 0)
+		return status;
 	if (pg.key != NULL && !sort->text_key && !parse_double(pg.key, strlen(pg.key), -1e300, 1e300, &key_num))
 		return page_bad_cursor(rq, rs);
 
@@ -280,7 +280,7 @@ parks_get(struct request *rq, struct response *rs)
  * writer, so the two never disagree. SQLITE_ROW when written, SQLITE_DONE when there is no such
  * park, else the error. */
 int
-parks_write_summary(struct jw *w, int64_t id)
+parks_summary_write_by_id(struct jw *w, int64_t id)
 {
 	sqlite3_stmt *st = db_stmt(SQL_PARK_BY_ID);
 	sqlite3_bind_int64(st, 1, id);

@@ -11,7 +11,7 @@ int parks_list(struct request *rq, struct response *rs);
 int parks_get(struct request *rq, struct response *rs);
 
 /* Writes the park's summary object; SQLITE_ROW, SQLITE_DONE (no such park) or an error code. */
-int parks_write_summary(struct jw *w, int64_t id);
+int parks_summary_write_by_id(struct jw *w, int64_t id);
 
 /* The score sort=rating orders by, over park_stats columns n and total: the Bayesian average
  * (C*m + sum)/(C + n) with C = 10 and m the site-wide mean, so one 5-star rating does not outrank
@@ -19,6 +19,10 @@ int parks_write_summary(struct jw *w, int64_t id);
 #define PARKS_BAYES_SQL                                                                         \
 	"((10.0 * (SELECT coalesce(CAST(sum(total) AS REAL) / nullif(sum(n), 0), 0) FROM park_stats)" \
 	" + total) / (10.0 + n))"
+
+/* Averages and scores are written with this many decimals (docs/openapi.yaml): more would only
+ * print the noise of a division, and a fixed count keeps them in jw_fixed's integer path. */
+#define PARKS_AVERAGE_DECIMALS 2
 
 /* Shared with the analytics. A park summary from columns 0-8 (id, slug, name, states, latitude,
  * longitude, n, total, reviews of park_stats); dist_col >= 0 adds the star distribution from the

@@ -91,11 +91,11 @@ int
 posts_create(struct request *rq, struct response *rs)
 {
 	const char *title, *body;
-	int st;
-	if ((st = json_parse_body(rq, rs, post_fields)) != 0 ||
-	    (st = json_str(rq, rs, "title", 1, 120, true, &title)) != 0 ||
-	    (st = json_str(rq, rs, "body", 1, 5000, true, &body)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, post_fields)) != 0 ||
+	    (status = json_str(rq, rs, "title", 1, 120, true, &title)) != 0 ||
+	    (status = json_str(rq, rs, "body", 1, 5000, true, &body)) != 0)
+		return status;
 	int rc = db_begin();
 	if (rc != SQLITE_OK)
 		return db_fail(rq, rs, rc);
@@ -139,11 +139,11 @@ int
 posts_patch(struct request *rq, struct response *rs)
 {
 	const char *title, *body;
-	int st;
-	if ((st = json_parse_body(rq, rs, post_fields)) != 0 ||
-	    (st = json_str(rq, rs, "title", 1, 120, false, &title)) != 0 ||
-	    (st = json_str(rq, rs, "body", 1, 5000, false, &body)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, post_fields)) != 0 ||
+	    (status = json_str(rq, rs, "title", 1, 120, false, &title)) != 0 ||
+	    (status = json_str(rq, rs, "body", 1, 5000, false, &body)) != 0)
+		return status;
 	int64_t id = rq->ids[0], author;
 	int rc;
 	if ((rc = db_begin()) != SQLITE_OK || (rc = author_of(id, &author)) != SQLITE_OK)

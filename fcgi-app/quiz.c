@@ -307,9 +307,9 @@ static int
 read_answers(struct request *rq, struct response *rs, uint8_t answer[QUIZ_QUESTIONS])
 {
 	static const char *const fields[] = { "answers", NULL };
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0)
+		return status;
 	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(rq->json, "answers");
 	if (obj == NULL || cJSON_IsNull(obj))
 		return resp_error(rq, rs, 400, "missing_field", "answers", "Field \"answers\" is required.");
@@ -364,12 +364,12 @@ result_write(struct jw *w, int64_t id, const char *answers, const int64_t park[3
 	jw_key(w, "answers");
 	jw_raw(w, answers);
 	jw_key(w, "park");
-	if ((rc = parks_write_summary(w, park[0])) != SQLITE_ROW)
+	if ((rc = parks_summary_write_by_id(w, park[0])) != SQLITE_ROW)
 		return rc;
 	jw_key(w, "alternatives");
 	jw_array(w);
 	for (int i = 1; i < 3; i++)
-		if ((rc = parks_write_summary(w, park[i])) != SQLITE_ROW)
+		if ((rc = parks_summary_write_by_id(w, park[i])) != SQLITE_ROW)
 			return rc;
 	jw_end(w);
 	jw_kint(w, "score", score);
@@ -392,9 +392,9 @@ int
 quiz_results_create(struct request *rq, struct response *rs)
 {
 	uint8_t answer[QUIZ_QUESTIONS];
-	int st;
-	if ((st = read_answers(rq, rs, answer)) != 0)
-		return st;
+	int status;
+	if ((status = read_answers(rq, rs, answer)) != 0)
+		return status;
 	struct quiz_park *parks;
 	size_t n;
 	int rc = quiz_load(rq->a, &parks, &n);

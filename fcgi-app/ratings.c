@@ -87,21 +87,21 @@ ratings_put(struct request *rq, struct response *rs)
 {
 	static const char *const fields[] = { "stars", NULL };
 	int64_t park_id = rq->ids[0], stars;
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	    (st = json_int(rq, rs, "stars", 1, 5, true, &stars, NULL)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0 ||
+	    (status = json_int(rq, rs, "stars", 1, 5, true, &stars, NULL)) != 0)
+		return status;
 
 	const char *now = iso_time(rq->a, time(NULL));
 	struct rating r;
 	int rc = db_begin();
 	if (rc != SQLITE_OK)
 		return db_fail(rq, rs, rc);
-	if ((st = ratings_need_park(rq, rs, park_id)) != 0)
-		return st;
+	if ((status = ratings_need_park(rq, rs, park_id)) != 0)
+		return status;
 	if ((rc = rating_load(rq, park_id, &r)) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
-	int status = r.found ? 200 : 201;
+	status = r.found ? 200 : 201;
 	if (!r.found)
 		rc = db_exec(SQL_RATING_INSERT, "iiit", rq->user->id, park_id, stars, now);
 	else if (r.stars != stars) /* the same stars again change nothing, not even updated_at */
@@ -119,11 +119,13 @@ ratings_get(struct request *rq, struct response *rs)
 {
 	int64_t park_id = rq->ids[0];
 	struct rating r;
-	int rc = rating_load(rq, park_id, &r), st;
+	int rc = rating_load(rq, park_id, &r), status;
 	if (rc != SQLITE_OK)
 		return db_fail(rq, rs, rc);
-	if (!r.found)
-		return (st = ratings_need_park(rq, rs, park_id)) != 0 ? st : not_rated(rq, rs);
+	if (!r.found) {
+		status = ratings_need_park(rq, rs, park_id);
+		return status != 0 ? status : not_rated(rq, rs);
+	}
 	return rating_answer(rq, rs, 200, park_id, &r);
 }
 
@@ -132,12 +134,13 @@ ratings_delete(struct request *rq, struct response *rs)
 {
 	int64_t park_id = rq->ids[0];
 	struct rating r;
-	int rc = db_begin(), st;
+	int rc = db_begin(), status;
 	if (rc != SQLITE_OK || (rc = rating_load(rq, park_id, &r)) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
 	if (!r.found) {
 		db_rollback();
-		return (st = ratings_need_park(rq, rs, park_id)) != 0 ? st : not_rated(rq, rs);
+		status = ratings_need_park(rq, rs, park_id);
+		return status != 0 ? status : not_rated(rq, rs);
 	}
 	if (r.reviewed) {
 		db_rollback();

@@ -37,11 +37,11 @@ reports_create(struct request *rq, struct response *rs)
 {
 	static const char *const fields[] = { "reason", "note", NULL };
 	const char *reason, *note;
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	    (st = json_str(rq, rs, "reason", 1, 16, true, &reason)) != 0 ||
-	    (st = json_text(rq, rs, "note", 500, false, true, &note)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0 ||
+	    (status = json_str(rq, rs, "reason", 1, 16, true, &reason)) != 0 ||
+	    (status = json_text(rq, rs, "note", 500, false, true, &note)) != 0)
+		return status;
 	bool known = false;
 	for (int i = 0; reasons[i]; i++)
 		known = known || strcmp(reason, reasons[i]) == 0;
@@ -54,8 +54,8 @@ reports_create(struct request *rq, struct response *rs)
 	int rc = db_begin();
 	if (rc != SQLITE_OK)
 		return db_fail(rq, rs, rc);
-	if ((st = reviews_find(rq, rs, rq->ids[0], &ref)) != 0)
-		return st;
+	if ((status = reviews_find(rq, rs, rq->ids[0], &ref)) != 0)
+		return status;
 	if (ref.author_id == rq->user->id) {
 		db_rollback();
 		return resp_error(rq, rs, 403, "own_review", NULL, "You cannot report your own review.");
@@ -114,7 +114,7 @@ report_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 	jw_kstring(w, "username", (const char *)sqlite3_column_text(st, 5));
 	jw_end(w);
 	jw_key(w, "review");
-	reviews_write(w, st, 6, 2);
+	reviews_write(w, st, 6, SHOW_HIDDEN_ALWAYS);
 	jw_end(w);
 	return SQLITE_OK;
 }
@@ -123,9 +123,10 @@ int
 reports_queue(struct request *rq, struct response *rs)
 {
 	struct page pg;
-	int st;
-	if ((st = admins_only(rq, rs)) != 0 || (st = page_read(rq, rs, "reports", &pg)) != 0)
-		return st;
+	int status;
+	if ((status = admins_only(rq, rs)) != 0 ||
+	    (status = page_read(rq, rs, "reports", &pg)) != 0)
+		return status;
 	sqlite3_stmt *s = db_stmt(SQL_QUEUE); /* oldest first: the page starts after the cursor's id */
 	sqlite3_bind_int64(s, 1, pg.id);
 	sqlite3_bind_int64(s, 2, pg.limit + 1);
@@ -138,19 +139,20 @@ reports_moderate(struct request *rq, struct response *rs)
 	static const char *const fields[] = { "hidden", "reason", NULL };
 	const char *reason;
 	bool hidden;
-	int st;
-	if ((st = admins_only(rq, rs)) != 0 || (st = json_parse_body(rq, rs, fields)) != 0 ||
-	    (st = json_bool(rq, rs, "hidden", true, &hidden, NULL)) != 0 ||
-	    (st = json_text(rq, rs, "reason", 500, true, true, &reason)) != 0)
-		return st;
+	int status;
+	if ((status = admins_only(rq, rs)) != 0 ||
+	    (status = json_parse_body(rq, rs, fields)) != 0 ||
+	    (status = json_bool(rq, rs, "hidden", true, &hidden, NULL)) != 0 ||
+	    (status = json_text(rq, rs, "reason", 500, true, true, &reason)) != 0)
+		return status;
 
 	const char *now = iso_time(rq->a, time(NULL));
 	struct review_ref ref;
 	int rc = db_begin();
 	if (rc != SQLITE_OK)
 		return db_fail(rq, rs, rc);
-	if ((st = reviews_find(rq, rs, rq->ids[0], &ref)) != 0)
-		return st;
+	if ((status = reviews_find(rq, rs, rq->ids[0], &ref)) != 0)
+		return status;
 	/* Every decision is logged, a "keep it visible" one too: it closes the open reports. */
 	if ((rc = db_exec(SQL_HIDE, "ii", ref.id, (int64_t)hidden)) != SQLITE_OK ||
 	    (rc = db_exec(SQL_RESOLVE, "it", ref.id, now)) != SQLITE_OK ||
@@ -158,7 +160,7 @@ reports_moderate(struct request *rq, struct response *rs)
 			  now)) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
 
-	if ((st = reviews_answer(rq, rs, 200, ref.id, 2)) != 200)
-		return st;
+	if ((status = reviews_answer(rq, rs, 200, ref.id, SHOW_HIDDEN_ALWAYS)) != 200)
+		return status;
 	return (rc = db_commit()) == SQLITE_OK ? 200 : db_fail(rq, rs, rc);
 }

@@ -78,10 +78,11 @@ static const char SQL_VOTE[] =
 static const char SQL_UNVOTE[] =
 	"DELETE FROM helpful_votes WHERE review_id = ?1 AND user_id = ?2";
 
-static const char *const camper_types[] = { "tent", "rv", "van", "cabin", "backpacking", "day_use", NULL };
+#define CAMPER_NAME(name) #name,
+const char *const camper_types[CAMPER_TYPE_COUNT] = { CAMPER_TYPES(CAMPER_NAME) };
 
 void
-reviews_write(struct jw *w, sqlite3_stmt *st, int col, int show_hidden)
+reviews_write(struct jw *w, sqlite3_stmt *st, int col, enum show_hidden show_hidden)
 {
 	jw_object(w);
 	jw_kint(w, "id", sqlite3_column_int64(st, col));
@@ -101,7 +102,7 @@ reviews_write(struct jw *w, sqlite3_stmt *st, int col, int show_hidden)
 	jw_kstring(w, "created_at", (const char *)sqlite3_column_text(st, col + 11));
 	jw_kstring(w, "updated_at", (const char *)sqlite3_column_text(st, col + 12));
 	bool hidden = sqlite3_column_int(st, col + 13) != 0;
-	if (show_hidden == 2 || (show_hidden == 1 && hidden))
+	if (show_hidden == SHOW_HIDDEN_ALWAYS || (show_hidden == SHOW_HIDDEN_IF_TRUE && hidden))
 		jw_kbool(w, "hidden", hidden);
 	jw_end(w);
 }
@@ -110,7 +111,7 @@ static int
 review_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 {
 	(void)rq;
-	reviews_write(w, st, 0, 0);
+	reviews_write(w, st, 0, SHOW_HIDDEN_NEVER);
 	return SQLITE_OK;
 }
 
@@ -119,7 +120,7 @@ static int
 own_review_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 {
 	(void)rq;
-	reviews_write(w, st, 0, 2);
+	reviews_write(w, st, 0, SHOW_HIDDEN_ALWAYS);
 	return SQLITE_OK;
 }
 
@@ -153,9 +154,10 @@ reviews_list(struct request *rq, struct response *rs)
 		return resp_error(rq, rs, 400, "invalid_field", "stars", "stars must be a whole number from 1 to 5.");
 
 	struct page pg;
-	int st;
-	if ((st = page_read(rq, rs, sort->name, &pg)) != 0 || (st = ratings_need_park(rq, rs, park_id)) != 0)
-		return st;
+	int status;
+	if ((status = page_read(rq, rs, sort->name, &pg)) != 0 ||
+	    (status = ratings_need_park(rq, rs, park_id)) != 0)
+		return status;
 	int64_t key = sort->first_key, after = INT64_MAX;
 	if (pg.key != NULL) {
 		if (!parse_key(pg.key, &key))
@@ -202,7 +204,8 @@ reviews_find(struct request *rq, struct response *rs, int64_t id, struct review_
 }
 
 int
-reviews_answer(struct request *rq, struct response *rs, int status, int64_t id, int show_hidden)
+reviews_answer(struct request *rq, struct response *rs, int status, int64_t id,
+	       enum show_hidden show_hidden)
 {
 	sqlite3_stmt *st = db_stmt(SQL_ONE);
 	sqlite3_bind_int64(st, 1, id);
@@ -245,24 +248,30 @@ static int
 review_read(struct request *rq, struct response *rs, bool create, struct review_in *in)
 {
 	static const char *const fields[] = { "stars", "title", "body", "visited_on", "camper_type", NULL };
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	    (st = json_int(rq, rs, "stars", 1, 5, create, &in->stars, &in->has_stars)) != 0 ||
-	    (st = json_text(rq, rs, "title", 120, create, false, &in->title)) != 0 ||
-	    (st = json_text(rq, rs, "body", 5000, create, true, &in->body)) != 0 ||
-	    (st = json_str(rq, rs, "visited_on", 0, 16, false, &in->visited_on)) != 0 ||
-	    (st = json_str(rq, rs, "camper_type", 0, 16, false, &in->camper_type)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0 ||
+	    (status = json_int(rq, rs, "stars", 1, 5, create, &in->stars, &in->has_stars)) != 0 ||
+	    (status = json_text(rq, rs, "title", 120, create, false, &in->title)) != 0 ||
+	    (status = json_text(rq, rs, "body", 5000, create, true, &in->body)) != 0 ||
+	    (status = json_str(rq, rs, "visited_on", 0, 16, false, &in->visited_on)) != 0 ||
+	    (status = json_str(rq, rs, "camper_type", 0, 16, false, &in->camper_type)) != 0)
+		return status;
 	if (in->visited_on != NULL && !month_ok(in->visited_on))
 		return resp_error(rq, rs, 400, "invalid_field", "visited_on",
 				  "visited_on must be a month such as 2025-07, not in the future.");
 	if (in->camper_type != NULL) {
 		bool known = false;
-		for (int i = 0; camper_types[i]; i++)
+		for (int i = 0; i < CAMPER_TYPE_COUNT; i++)
 			known = known || strcmp(in->camper_type, camper_types[i]) == 0;
-		if (!known)
+		if (!known) {
+			const char *msg = "camper_type must be"; /* "... tent, rv, ... or day_use." */
+			for (int i = 0; i < CAMPER_TYPE_COUNT; i++)
+				msg = arena_printf(rq->a, "%s%s%s", msg,
+						   i == 0 ? " " : i < CAMPER_TYPE_COUNT - 1 ? ", " : " or ",
+						   camper_types[i]);
 			return resp_error(rq, rs, 400, "invalid_field", "camper_type",
-					  "camper_type must be tent, rv, van, cabin, backpacking or day_use.");
+					  arena_printf(rq->a, "%s.", msg));
+		}
 	}
 	if (!create) {
 		if (cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(rq->json, "visited_on")))
@@ -278,16 +287,16 @@ reviews_create(struct request *rq, struct response *rs)
 {
 	int64_t park_id = rq->ids[0], uid = rq->user->id;
 	struct review_in in;
-	int st = review_read(rq, rs, true, &in);
-	if (st != 0)
-		return st;
+	int status = review_read(rq, rs, true, &in);
+	if (status != 0)
+		return status;
 
 	const char *now = iso_time(rq->a, time(NULL)), *rated_at = now, *updated_at = now;
 	int rc = db_begin();
 	if (rc != SQLITE_OK)
 		return db_fail(rq, rs, rc);
-	if ((st = ratings_need_park(rq, rs, park_id)) != 0)
-		return st;
+	if ((status = ratings_need_park(rq, rs, park_id)) != 0)
+		return status;
 	sqlite3_stmt *s = db_stmt(SQL_OWN_ROW);
 	sqlite3_bind_int64(s, 1, uid);
 	sqlite3_bind_int64(s, 2, park_id);
@@ -332,8 +341,8 @@ reviews_create(struct request *rq, struct response *rs)
 	db_done(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(rq, rs, rc);
-	if ((st = reviews_answer(rq, rs, 201, id, 1)) != 201)
-		return st;
+	if ((status = reviews_answer(rq, rs, 201, id, SHOW_HIDDEN_IF_TRUE)) != 201)
+		return status;
 	return (rc = db_commit()) == SQLITE_OK ? 201 : db_fail(rq, rs, rc);
 }
 
@@ -341,8 +350,8 @@ int
 reviews_get(struct request *rq, struct response *rs)
 {
 	struct review_ref ref;
-	int st = reviews_find(rq, rs, rq->ids[0], &ref);
-	return st != 0 ? st : reviews_answer(rq, rs, 200, ref.id, 1);
+	int status = reviews_find(rq, rs, rq->ids[0], &ref);
+	return status != 0 ? status : reviews_answer(rq, rs, 200, ref.id, SHOW_HIDDEN_IF_TRUE);
 }
 
 int
@@ -350,14 +359,14 @@ reviews_patch(struct request *rq, struct response *rs)
 {
 	struct review_in in;
 	struct review_ref ref;
-	int st = review_read(rq, rs, false, &in), rc;
-	if (st != 0)
-		return st;
+	int status = review_read(rq, rs, false, &in), rc;
+	if (status != 0)
+		return status;
 	const char *now = iso_time(rq->a, time(NULL));
 	if ((rc = db_begin()) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
-	if ((st = reviews_find(rq, rs, rq->ids[0], &ref)) != 0)
-		return st;
+	if ((status = reviews_find(rq, rs, rq->ids[0], &ref)) != 0)
+		return status;
 	if (ref.author_id != rq->user->id) {
 		db_rollback();
 		return resp_error(rq, rs, 403, "forbidden", NULL, "Only the author can edit a review.");
@@ -375,8 +384,8 @@ reviews_patch(struct request *rq, struct response *rs)
 	db_done(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(rq, rs, rc);
-	if ((st = reviews_answer(rq, rs, 200, ref.id, 1)) != 200)
-		return st;
+	if ((status = reviews_answer(rq, rs, 200, ref.id, SHOW_HIDDEN_IF_TRUE)) != 200)
+		return status;
 	return (rc = db_commit()) == SQLITE_OK ? 200 : db_fail(rq, rs, rc);
 }
 
@@ -384,11 +393,11 @@ int
 reviews_delete(struct request *rq, struct response *rs)
 {
 	struct review_ref ref;
-	int rc = db_begin(), st;
+	int rc = db_begin(), status;
 	if (rc != SQLITE_OK)
 		return db_fail(rq, rs, rc);
-	if ((st = reviews_find(rq, rs, rq->ids[0], &ref)) != 0)
-		return st;
+	if ((status = reviews_find(rq, rs, rq->ids[0], &ref)) != 0)
+		return status;
 	bool own = ref.author_id == rq->user->id;
 	if (!own && !auth_is_admin(rq)) {
 		db_rollback();
@@ -416,11 +425,11 @@ static int
 helpful_set(struct request *rq, struct response *rs, bool vote)
 {
 	struct review_ref ref;
-	int rc = db_begin(), st;
+	int rc = db_begin(), status;
 	if (rc != SQLITE_OK)
 		return db_fail(rq, rs, rc);
-	if ((st = reviews_find(rq, rs, rq->ids[0], &ref)) != 0)
-		return st;
+	if ((status = reviews_find(rq, rs, rq->ids[0], &ref)) != 0)
+		return status;
 	if (ref.hidden) { /* nothing to vote on while moderators keep it out of sight */
 		db_rollback();
 		return resp_error(rq, rs, 404, "not_found", NULL, "There is no such review.");

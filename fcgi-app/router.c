@@ -192,9 +192,9 @@ router_dispatch(struct request *rq, struct response *rs)
 				  "The request body is larger than 64 KiB.");
 
 	if (r->flags & (R_AUTH | R_AUTH_OPT)) {
-		int st = auth_request(rq, rs, (r->flags & R_AUTH) != 0);
-		if (st != 0)
-			return st;
+		int status = auth_request(rq, rs, (r->flags & R_AUTH) != 0);
+		if (status != 0)
+			return status;
 	}
 	if (rq->via_cookie && rq->method != M_GET && rq->method != M_HEAD && !auth_same_site(rq))
 		return resp_error(rq, rs, 403, "csrf_rejected", NULL,

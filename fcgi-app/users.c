@@ -56,16 +56,21 @@ user_write(struct jw *w, const struct user *u)
 	jw_end(w);
 }
 
+void
+users_lower_username(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
 bool
-users_valid_username(char *s)
+users_valid_username(const char *s)
 {
 	size_t n = 0;
-	for (char *p = s; *p; p++, n++) {
-		*p = (char)tolower((unsigned char)*p);
-		if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-') ||
-		    (unsigned char)*p >= 0x80)
+	for (const char *p = s; *p; p++, n++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' ||
+		      *p == '-'))
 			return false;
-	}
 	return n >= 3 && n <= 32;
 }
 
@@ -102,13 +107,14 @@ users_create(struct request *rq, struct response *rs)
 {
 	static const char *const fields[] = { "username", "display_name", "password", NULL };
 	const char *username, *display_name, *password;
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	    (st = json_str(rq, rs, "username", 3, 32, true, &username)) != 0 ||
-	    (st = json_text(rq, rs, "display_name", 64, true, false, &display_name)) != 0 ||
-	    (st = json_str(rq, rs, "password", 10, 128, true, &password)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0 ||
+	    (status = json_str(rq, rs, "username", 3, 32, true, &username)) != 0 ||
+	    (status = json_text(rq, rs, "display_name", 64, true, false, &display_name)) != 0 ||
+	    (status = json_str(rq, rs, "password", 10, 128, true, &password)) != 0)
+		return status;
 	char *name = arena_strdup(rq->a, username);
+	users_lower_username(name);
 	if (!users_valid_username(name))
 		return resp_error(rq, rs, 400, "invalid_field", "username",
 				  "A username is 3 to 32 of the characters a-z, 0-9, _ . and -.");
@@ -176,14 +182,13 @@ session_create(struct request *rq, struct response *rs)
 {
 	static const char *const fields[] = { "username", "password", NULL };
 	const char *username, *password;
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	    (st = json_str(rq, rs, "username", 1, 64, true, &username)) != 0 ||
-	    (st = json_str(rq, rs, "password", 1, 1024, true, &password)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0 ||
+	    (status = json_str(rq, rs, "username", 1, 64, true, &username)) != 0 ||
+	    (status = json_str(rq, rs, "password", 1, 1024, true, &password)) != 0)
+		return status;
 	char *name = arena_strdup(rq->a, username);
-	for (char *p = name; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+	users_lower_username(name);
 
 	time_t now = time(NULL);
 	long retry_after;
@@ -266,9 +271,9 @@ static int
 confirm_password(struct request *rq, struct response *rs, const char *name)
 {
 	const char *password;
-	int st = json_str(rq, rs, name, 1, 1024, true, &password);
-	if (st != 0)
-		return st;
+	int status = json_str(rq, rs, name, 1, 1024, true, &password);
+	if (status != 0)
+		return status;
 	sqlite3_stmt *s = db_stmt(SQL_USER_BY_ID);
 	sqlite3_bind_int64(s, 1, rq->user->id);
 	int rc = sqlite3_step(s);
@@ -287,15 +292,15 @@ users_me_patch(struct request *rq, struct response *rs)
 {
 	static const char *const fields[] = { "display_name", "password", "current_password", NULL };
 	const char *display_name, *password;
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	    (st = json_text(rq, rs, "display_name", 64, false, false, &display_name)) != 0 ||
-	    (st = json_str(rq, rs, "password", 10, 128, false, &password)) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0 ||
+	    (status = json_text(rq, rs, "display_name", 64, false, false, &display_name)) != 0 ||
+	    (status = json_str(rq, rs, "password", 10, 128, false, &password)) != 0)
+		return status;
 	char hash[crypto_pwhash_STRBYTES];
 	if (password != NULL) {
-		if ((st = confirm_password(rq, rs, "current_password")) != 0)
-			return st;
+		if ((status = confirm_password(rq, rs, "current_password")) != 0)
+			return status;
 		if (auth_hash_password(password, hash) != 0)
 			return resp_busy(rq, rs); /* Argon2's 64 MiB could not be had: overloaded */
 	}
@@ -323,10 +328,10 @@ int
 users_me_delete(struct request *rq, struct response *rs)
 {
 	static const char *const fields[] = { "password", NULL };
-	int st;
-	if ((st = json_parse_body(rq, rs, fields)) != 0 ||
-	    (st = confirm_password(rq, rs, "password")) != 0)
-		return st;
+	int status;
+	if ((status = json_parse_body(rq, rs, fields)) != 0 ||
+	    (status = confirm_password(rq, rs, "password")) != 0)
+		return status;
 	/* Everything the user owns references users(id) ON DELETE CASCADE: one statement, one
 	 * transaction. */
 	int rc;

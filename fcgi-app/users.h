@@ -13,7 +13,10 @@ int users_me_delete(struct request *rq, struct response *rs);
 int session_create(struct request *rq, struct response *rs);
 int session_delete(struct request *rq, struct response *rs);
 
-/* Lower-cases a username in place and checks it: 3-32 of a-z 0-9 _ . - */
-bool users_valid_username(char *s);
+/* Usernames are kept in lower case: sign-up, sign-in and frostbyte-ctl lower-case the name they
+ * are given, in place, before they check it or look it up. */
+void users_lower_username(char *s);
+/* True when s is 3-32 of a-z 0-9 _ . - (so a name with capitals is valid once lower-cased). */
+bool users_valid_username(const char *s);
 
 #endif

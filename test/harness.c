@@ -1,9 +1,12 @@
 /* harness.c: TAP output and the in-process request harness (see harness.h, tap.h). */
 #include "harness.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -30,6 +33,23 @@ tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 	}
 	fflush(stdout);
 	return pass;
+}
+
+int
+tap_aborts(void (*fn)(void *), void *arg)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);
+		fn(arg);
+		_exit(0);
+	}
+	int status;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+	       WTERMSIG(status) == SIGABRT;
 }
 
 int

@@ -16,6 +16,9 @@ extern int tap_n, tap_failed;
 		printf("#   got \"%s\", want \"%s\"\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); } while (0)
 
 int tap_ok(int pass, const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* True when fn(arg) ends its process with abort(), as a failed assert() does; it runs in a child
+ * process, whose standard error is discarded. */
+int tap_aborts(void (*fn)(void *), void *arg);
 /* Prints the plan and returns the exit status for main. */
 int tap_done(void);
 

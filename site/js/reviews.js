@@ -1,9 +1,11 @@
 // One review as shown in lists (park page, account, moderation queue).
 import { h, fmtDate, fmtMonth, starsEl } from './dom.js';
 
+// The site's one list of camper types: the review form's choices, with their labels. The API's
+// list is the database's; the browser tests check that the two agree.
 export const CAMPER_TYPES = [['tent', 'Tent'], ['rv', 'RV'], ['van', 'Van'], ['cabin', 'Cabin'],
   ['backpacking', 'Backpacking'], ['day_use', 'Day use']];
-const camperName = (t) => (CAMPER_TYPES.find(([k]) => k === t) || [t, t])[1];
+export const camperName = (t) => (CAMPER_TYPES.find(([k]) => k === t) || [t, t])[1];
 
 export function reviewBody(r, { heading = 'h3', park } = {}) {
   const facts = [fmtDate(r.created_at)];

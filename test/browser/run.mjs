@@ -157,6 +157,13 @@ test('review: sign up, find a park, rate and review it, see the average and dist
   await signUp(page, 'Rita Reviewer');
   await openPark(page, 'zion', 'Zion');
   await expectText(page.locator('[data-testid=rating-count]'), /No ratings yet/, 'empty park');
+  // The form offers exactly the camper types the API counts (the database's list).
+  const zion = await (await page.request.get('/api/parks/zion')).json();
+  const counted = Object.keys((await (await page.request.get(`/api/analytics/parks/${zion.id}`)).json()).camper_types);
+  await page.locator('form.review-form select[name=camper_type]').waitFor();
+  const offered = await page.locator('form.review-form select[name=camper_type] option')
+    .evaluateAll((options) => options.map((o) => o.value).filter(Boolean));
+  expect(offered.join() === counted.join(), `the form offers the API's camper types: ${offered} vs ${counted}`);
   await shot(page, 'park-before');
   await writeReview(page, { stars: 4, title: 'Angels Landing <b>at dawn</b>', body: 'Go early.\nThe shuttle fills up.', month: '2025-06', camper: 'tent' });
   await page.locator('.my-review .form-status').filter({ hasText: 'published' }).waitFor();

@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "harness.h"
+#include "reviews.h"
 
 #define PASSWORD "correct horse battery"
 
@@ -420,6 +421,41 @@ listing(const char *users[], int nusers)
 	ok(first_next < third && first_next == ids[nusers - 4], "the next page continues right after the last one read");
 }
 
+/* The camper types of the C table (reviews.h) are the database's: the CHECK on
+ * ratings.camper_type lists exactly them, in order, and park_stats counts each in a column. */
+static void
+camper_types_match_schema(const char *a)
+{
+	char check[512] = "camper_type IN (";
+	for (int i = 0; i < CAMPER_TYPE_COUNT; i++)
+		snprintf(check + strlen(check), sizeof(check) - strlen(check), "%s'%s'", i ? ", " : "",
+			 camper_types[i]);
+	strcat(check, "))");
+	sqlite3_stmt *st;
+	const char *sql = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ratings'",
+			       -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		sql = sfmt("%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	ok(sql != NULL && strstr(sql, check) != NULL, "the schema's CHECK is %s", check);
+	int columns = 0;
+	for (int i = 0; i < CAMPER_TYPE_COUNT; i++) {
+		if (sqlite3_prepare_v2(db, sfmt("SELECT %s FROM park_stats", camper_types[i]), -1, &st,
+				       NULL) == SQLITE_OK)
+			columns++;
+		sqlite3_finalize(st);
+	}
+	is_int(columns, CAMPER_TYPE_COUNT, "park_stats has a column for each of the %d camper types",
+	       CAMPER_TYPE_COUNT);
+	struct reply r = call("POST", "/api/parks/5/reviews",
+			      "{\"stars\":4,\"title\":\"t\",\"body\":\"b\",\"camper_type\":\"yacht\"}",
+			      "Authorization", a, NULL);
+	cJSON *msg = jget(r.json, "error.message");
+	is_str(cJSON_IsString(msg) ? msg->valuestring : NULL,
+	       "camper_type must be tent, rv, van, cabin, backpacking or day_use.",
+	       "an unknown camper type is refused with the list in the message");
+}
+
 int
 main(void)
 {
@@ -430,6 +466,7 @@ main(void)
 
 	ratings(a, b);
 	validation(a);
+	camper_types_match_schema(a);
 	ownership(a, b, admin);
 
 	const char *users[10];

@@ -1,4 +1,5 @@
 /* test_arena.c: the per-request arena. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -7,6 +8,11 @@
 
 static int deferred;
 static void count(void *p) { deferred += *(int *)p; }
+
+/* Sizes no request can ask for: a programming error, stopped before the rounding overflows. */
+static void alloc_max(void *a) { arena_alloc(a, SIZE_MAX); }
+static void alloc_almost_max(void *a) { arena_alloc(a, SIZE_MAX - 8); }
+static void alloc_half(void *a) { arena_alloc(a, SIZE_MAX / 2 + 1); }
 
 int
 main(void)
@@ -20,6 +26,11 @@ main(void)
 	ok(((uintptr_t)arena_alloc(&a, 5) % 16) == 0, "consecutive allocations stay aligned");
 	is_str(arena_printf(&a, "%d-%s", 42, "x"), "42-x", "printf formats into the arena");
 	is_str(arena_strndup(&a, "abcdef", 3), "abc", "strndup cuts and terminates");
+
+	bool aligned = true;
+	for (size_t n = 0; n < 300; n++)
+		aligned &= (uintptr_t)arena_alloc(&a, n) % 16 == 0;
+	ok(aligned, "allocations of every size from 0 to 299 bytes stay aligned");
 
 	char *big = arena_alloc(&a, 100000);
 	memset(big, 'x', 100000);
@@ -46,5 +57,23 @@ main(void)
 	is_str(arena_strdup(&a, "again"), "again", "arena works after reset");
 	arena_destroy(&a);
 	ok(a.chunks == NULL, "destroy frees the last chunk");
+
+	/* A first request larger than a chunk leaves nothing behind: only a standard chunk is kept. */
+	arena_init(&a);
+	memset(arena_alloc(&a, 1 << 20), 'x', 1 << 20);
+	arena_reset(&a);
+	ok(a.chunks == NULL, "reset frees a first chunk larger than the standard size");
+	arena_strdup(&a, "small");
+	arena_alloc(&a, 200000);
+	arena_reset(&a);
+	ok(a.chunks != NULL, "... and keeps a standard first chunk past a large one");
+	uintptr_t kept = (uintptr_t)a.chunks;
+	arena_alloc(&a, 100);
+	ok((uintptr_t)a.chunks == kept, "... which the next request allocates from");
+
+	ok(tap_aborts(alloc_max, &a), "an allocation of SIZE_MAX bytes stops at the assertion");
+	ok(tap_aborts(alloc_almost_max, &a), "... as does SIZE_MAX - 8, whose rounding would overflow");
+	ok(tap_aborts(alloc_half, &a), "... and anything over half the address space");
+	arena_destroy(&a);
 	return tap_done();
 }

@@ -4,7 +4,7 @@ import { api, all } from '../api.js';
 import { h, replace, field, loadingEl, errorEl, fmtAvg, fmtMonth, param, plural } from '../dom.js';
 import { shell } from '../layout.js';
 import { barChart, columnChart } from '../chart.js';
-import { CAMPER_TYPES } from '../reviews.js';
+import { camperName } from '../reviews.js';
 
 await shell('analytics');
 const page = document.getElementById('page');
@@ -58,7 +58,7 @@ async function loadPark(parks) {
       h('div', { class: 'two-col' },
         barChart([5, 4, 3, 2, 1].map((n) => ({ label: `${n} star${n > 1 ? 's' : ''}`, value: d[String(n)],
           short: total ? `(${Math.round((d[String(n)] / total) * 100)}%)` : '', note: total ? `(${Math.round((d[String(n)] / total) * 100)}%)` : '' })), { title: 'Rating distribution', unit: 'Ratings' }),
-        barChart(CAMPER_TYPES.map(([k, label]) => ({ label, value: a.camper_types[k] })), { title: 'How reviewers stayed', unit: 'Reviews' })),
+        barChart(Object.entries(a.camper_types).map(([k, value]) => ({ label: camperName(k), value })), { title: 'How reviewers stayed', unit: 'Reviews' })),
       columnChart(a.reviews_by_month.map((m) => ({ label: fmtMonth(m.month), short: fmtMonth(m.month).slice(0, 3), value: m.count })),
         { title: 'Reviews per month, last 24 months' }));
   } catch (err) { replace(parkBox, h('h2', { id: 'park-an-h', text: p.name }), errorEl(err, () => loadPark(parks))); }
