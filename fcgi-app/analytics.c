@@ -14,7 +14,6 @@
 
 #define MONTHS 24
 #define DAYS   30
-#define TOP    10
 
 /* Every figure is kept by triggers (schema/003_reviews.sql): no request counts rows. */
 static const char SQL_PARK_STATS[] =
