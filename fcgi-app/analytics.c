@@ -15,7 +15,6 @@
 
 #define MONTHS 24
 #define DAYS   30
-#define TOP    10
 
 /* Every figure is kept by triggers (schema/003_reviews.sql): no request counts rows. From column
  * 8 on, each camper type's count, from the park_stats column of its name. */

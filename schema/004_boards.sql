@@ -1,7 +1,8 @@
 -- 004_boards.sql: discussion boards (one per park, four camping boards, General) and their posts,
 -- the places users save, and stored quiz results.
 -- Everything a user owns references users(id) ON DELETE CASCADE, so deleting an account removes it.
--- Every request path reads these tables through an index (checked in test/inproc/test_boards.c).
+-- Every request path reads these tables through an index (checked in test/inproc/test_posts.c,
+-- test_locations.c and test_quiz.c).
 
 CREATE TABLE channels (
   id         INTEGER PRIMARY KEY,

@@ -16,6 +16,7 @@
 #include "router.h"
 
 int tap_n, tap_failed;
+static const char *tap_case; /* the name of the running case, or NULL */
 
 int
 tap_ok(int pass, const char *file, int line, const char *fmt, ...)
@@ -23,6 +24,8 @@ tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 	va_list ap;
 	tap_n++;
 	printf("%s %d - ", pass ? "ok" : "not ok", tap_n);
+	if (tap_case != NULL)
+		printf("%s: ", tap_case);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -57,6 +60,43 @@ tap_done(void)
 {
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
+}
+
+static bool
+named(const char *name, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return true;
+	return argc < 2;
+}
+
+void
+tap_run(const struct tap_case *cases, size_t n, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		size_t k = 0;
+		while (k < n && strcmp(cases[k].name, argv[i]) != 0)
+			k++;
+		if (k == n) {
+			printf("Bail out! no case named %s\n", argv[i]);
+			exit(1);
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (!named(cases[k].name, argc, argv))
+			continue;
+		tap_case = cases[k].name;
+		cases[k].run();
+		tap_case = NULL;
+	}
+}
+
+int
+tap_main(const struct tap_case *cases, size_t n, int argc, char **argv)
+{
+	tap_run(cases, n, argc, argv);
+	return tap_done();
 }
 
 static struct arena arena;
@@ -101,6 +141,15 @@ harness_teardown(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
+}
+
+int
+harness_main(const struct tap_case *cases, size_t n, int argc, char **argv)
+{
+	harness_setup();
+	tap_run(cases, n, argc, argv);
+	harness_teardown();
+	return tap_done();
 }
 
 static void
@@ -254,6 +303,52 @@ signup(const char *username, const char *password)
 	return out;
 }
 
+static struct {
+	char name[33];
+	char bearer[1024];
+} users[64];
+static int nusers;
+
+const char *
+bearer(const char *username)
+{
+	for (int i = 0; i < nusers; i++)
+		if (strcmp(users[i].name, username) == 0)
+			return users[i].bearer;
+	if (nusers == (int)(sizeof(users) / sizeof(users[0])) || strlen(username) >= sizeof(users[0].name)) {
+		printf("Bail out! bearer(%s): too many users or too long a name\n", username);
+		exit(1);
+	}
+	snprintf(users[nusers].name, sizeof(users[0].name), "%s", username);
+	snprintf(users[nusers].bearer, sizeof(users[0].bearer), "%s", signup(username, TEST_PASSWORD));
+	return users[nusers++].bearer;
+}
+
+const char *
+admin_bearer(const char *username)
+{
+	const char *b = bearer(username);
+	char *sql = sqlite3_mprintf("UPDATE users SET role = 'admin' WHERE username = %Q", username);
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK) {
+		printf("Bail out! could not make %s an admin: %s\n", username, sqlite3_errmsg(db));
+		exit(1);
+	}
+	return b;
+}
+
+long long
+count_rows(const char *sql)
+{
+	sqlite3_stmt *st;
+	long long n = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 static bool
 is_scan_of(const char *detail, const char *const tables[])
 {
@@ -266,8 +361,8 @@ is_scan_of(const char *detail, const char *const tables[])
 	return false;
 }
 
-int
-check_no_full_scans(const char *const tables[])
+void
+check_no_full_scans(const char *what, int more_than, const char *const tables[])
 {
 	int checked = 0;
 	for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st != NULL; st = sqlite3_next_stmt(db, st)) {
@@ -287,5 +382,6 @@ check_no_full_scans(const char *const tables[])
 		sqlite3_finalize(plan);
 		sqlite3_free(eqp);
 	}
-	return checked;
+	ok(checked > more_than, "EXPLAIN QUERY PLAN: no request reads %s by a full scan (%d statements)", what,
+	   checked);
 }

@@ -20,6 +20,8 @@ struct reply {
 /* Creates a fresh database in a temporary folder, migrates it, sets a test secret. */
 void harness_setup(void);
 void harness_teardown(void);
+/* The main() of an in-process test: setup, the cases (tap_run), teardown, the plan. */
+int harness_main(const struct tap_case *cases, size_t n, int argc, char **argv);
 
 /* Sends one request through router_dispatch. extra_headers: "Authorization", "Cookie", "Origin",
  * "Sec-Fetch-Site", "Content-Type" (default application/json when a body is given), "HTTPS" ("on")
@@ -43,9 +45,22 @@ int jint(cJSON *o, const char *path);
 /* Signs up a user and returns its bearer header value ("Bearer ...") in static storage per call. */
 const char *signup(const char *username, const char *password);
 
-/* Runs EXPLAIN QUERY PLAN on every statement the tests made the app prepare, one TAP line each
- * statement that reads one of `tables` (NULL-ended; aliases count) by a full scan. Returns how
- * many statements were checked. */
-int check_no_full_scans(const char *const tables[]);
+/* The password of the users bearer() signs up. */
+#define TEST_PASSWORD "correct horse battery"
+/* The bearer header value of the user `username`, signed up with TEST_PASSWORD the first time a
+ * case asks for it: cases share users without depending on the case that made them. A case that
+ * deletes its user's account uses a name no other case uses. */
+const char *bearer(const char *username);
+/* The same for an admin. */
+const char *admin_bearer(const char *username);
+
+/* The first column of the first row of sql (an integer), or -1 when there is none. */
+long long count_rows(const char *sql);
+
+/* Runs EXPLAIN QUERY PLAN on every statement the tests made the app prepare: one failing TAP
+ * line for each that reads one of `tables` (NULL-ended; aliases count) by a full scan, then one
+ * line saying more than `more_than` statements were checked ("no request reads WHAT by a full
+ * scan"). The last case of a program calls it, over what the cases before it prepared. */
+void check_no_full_scans(const char *what, int more_than, const char *const tables[]);
 
 #endif

@@ -22,4 +22,18 @@ int tap_aborts(void (*fn)(void *), void *arg);
 /* Prints the plan and returns the exit status for main. */
 int tap_done(void);
 
+/* A named case: a test program is a table of them, so the test of a feature is found, and run,
+ * by its name. Each TAP line starts with the name of its case ("ok 7 - test_x: what held"). */
+struct tap_case {
+	const char *name;
+	void (*run)(void);
+};
+#define TAP_CASE(fn) { #fn, fn }
+#define TAP_COUNT(cases) (sizeof(cases) / sizeof((cases)[0]))
+
+/* Runs the cases in the table's order, or only those named on the command line. */
+void tap_run(const struct tap_case *cases, size_t n, int argc, char **argv);
+/* tap_run, then tap_done: the whole main() of a test that needs no setup. */
+int tap_main(const struct tap_case *cases, size_t n, int argc, char **argv);
+
 #endif

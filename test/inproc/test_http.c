@@ -1,5 +1,6 @@
-/* test_http.c: what every route shares: 404, 405 + Allow, 413, 415, query and cookie parsing,
- * the error envelope, health. */
+/* test_http.c: what every route shares: 404, 405 + Allow, 413, 415, the error envelope, the
+ * query and cookie parsers of a request, and the database's failures as answers: a write lock
+ * held elsewhere (503 busy + Retry-After) and a full disk (507), reads going on through both. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,36 +11,39 @@
 #include "db.h"
 #include "harness.h"
 
-int
-main(void)
+static void
+test_unknown_path_is_404_envelope(void)
 {
-	harness_setup();
-	struct reply r;
-
-	r = call("GET", "/api/health", NULL, NULL);
-	is_int(r.status, 200, "health answers 200");
-	is_str(jget(r.json, "status")->valuestring, "ok", "... status ok");
-	is_str(jget(r.json, "version")->valuestring, "1.0.0", "... version 1.0.0");
-	ok(cJSON_IsString(jget(r.json, "sqlite_version")), "... the linked SQLite version");
-	ok(jget(r.json, "schema_version")->valueint >= 2, "... and the schema version");
-
-	r = call("GET", "/api/nope", NULL, NULL);
+	struct reply r = call("GET", "/api/nope", NULL, NULL);
 	is_int(r.status, 404, "an unknown path answers 404");
 	is_str(err_code(&r), "not_found", "... not_found");
 	ok(cJSON_IsString(jget(r.json, "error.message")) && strlen(jget(r.json, "error.message")->valuestring) > 0,
 	   "... with a message");
 	ok(cJSON_GetArraySize(r.json) == 1 && cJSON_GetArraySize(jget(r.json, "error")) == 2,
 	   "... and nothing else (no field when no field is at fault)");
+}
 
-	r = call("DELETE", "/api/parks", NULL, NULL);
+static void
+test_wrong_method_is_405_with_allow(void)
+{
+	struct reply r = call("DELETE", "/api/parks", NULL, NULL);
 	is_int(r.status, 405, "a wrong method answers 405");
 	is_str(err_code(&r), "method_not_allowed", "... method_not_allowed");
 	is_str(reply_header(&r, "Allow"), "GET, HEAD", "... with Allow");
+}
 
-	r = call("POST", "/api/users", "{}", "Content-Length", "70000", NULL);
+static void
+test_body_over_64k_is_413(void)
+{
+	struct reply r = call("POST", "/api/users", "{}", "Content-Length", "70000", NULL);
 	is_int(r.status, 413, "a body over 64 KiB answers 413");
 	is_str(err_code(&r), "payload_too_large", "... payload_too_large");
-	r = call("POST", "/api/users", "{\"username\":\"abc\"}", "Content-Type", "text/plain", NULL);
+}
+
+static void
+test_body_must_be_json_415(void)
+{
+	struct reply r = call("POST", "/api/users", "{\"username\":\"abc\"}", "Content-Type", "text/plain", NULL);
 	is_int(r.status, 415, "a non-JSON body answers 415");
 	is_str(err_code(&r), "unsupported_media_type", "... unsupported_media_type");
 	r = call("POST", "/api/users", "{\"x\":1}", "Content-Type", "application/json; charset=utf-8", NULL);
@@ -47,8 +51,11 @@ main(void)
 	is_str(err_code(&r), "unknown_field", "... and reaches validation");
 	r = call("POST", "/api/users", "{\"x\":1}", "Content-Type", "application/jsonx", NULL);
 	is_int(r.status, 415, "application/jsonx is not JSON");
+}
 
-	/* Query and cookie parsing through a request. */
+static void
+test_query_get_decodes_first_value(void)
+{
 	struct arena a;
 	arena_init(&a);
 	struct request rq;
@@ -65,18 +72,32 @@ main(void)
 	rq.query = "x=%00";
 	bad = false;
 	ok(query_get(&rq, "x", &bad) == NULL && bad, "an encoded NUL is refused");
+	arena_destroy(&a);
+}
+
+static void
+test_cookie_get_matches_whole_name(void)
+{
+	struct arena a;
+	arena_init(&a);
+	struct request rq;
+	request_init(&rq, &a);
 	rq.cookie = "a=1; frostbyte_session=tok; b=2";
 	is_str(cookie_get(&rq, "frostbyte_session"), "tok", "a cookie among others is found");
 	is_str(cookie_get(&rq, "b"), "2", "the last cookie is found");
 	ok(cookie_get(&rq, "frostbyte") == NULL, "a name prefix does not match");
 	arena_destroy(&a);
+}
 
-	/* Busy: another process holds the write lock past the timeout -> 503 + Retry-After. */
+/* Another process holds the write lock past the timeout: 503 + Retry-After. */
+static void
+test_write_lock_held_elsewhere_is_503_busy(void)
+{
 	char lockpath[600];
 	snprintf(lockpath, sizeof(lockpath), "%s.lock", config.database);
 	int fd = open(lockpath, O_RDWR);
 	ok(fd >= 0 && flock(fd, LOCK_EX) == 0, "a second holder takes the write lock");
-	r = call("POST", "/api/users", "{\"username\":\"busy_user\",\"display_name\":\"B\",\"password\":\"0123456789\"}", NULL);
+	struct reply r = call("POST", "/api/users", "{\"username\":\"busy_user\",\"display_name\":\"B\",\"password\":\"0123456789\"}", NULL);
 	is_int(r.status, 503, "a write that cannot get the lock answers 503");
 	is_str(err_code(&r), "busy", "... busy");
 	is_str(reply_header(&r, "Retry-After"), "1", "... with Retry-After: 1");
@@ -84,9 +105,13 @@ main(void)
 	is_int(r.status, 200, "reads go on while the lock is held");
 	flock(fd, LOCK_UN);
 	close(fd);
+}
 
-	/* Disk full: cap the file at its current size and fill every page (rows of nearly a page
-	 * each), so the next write needs a page it cannot have, as on a full disk. */
+/* Cap the file at its current size and fill every page (rows of nearly a page each), so the
+ * next write needs a page it cannot have, as on a full disk. */
+static void
+test_full_disk_is_507_and_recovers(void)
+{
 	ok(sqlite3_exec(db, "PRAGMA max_page_count = 1", NULL, NULL, NULL) == SQLITE_OK,
 	   "the database is capped at its current size");
 	int filled = 0, rc = SQLITE_OK;
@@ -95,7 +120,7 @@ main(void)
 				  " VALUES ('fill' || (SELECT count(*) FROM users), 'x', zeroblob(4000))",
 				  NULL, NULL, NULL);
 	is_int(rc & 0xff, SQLITE_FULL, "filling the capped database ends with SQLITE_FULL");
-	r = call("POST", "/api/users", "{\"username\":\"full_user\",\"display_name\":\"F\",\"password\":\"0123456789\"}", NULL);
+	struct reply r = call("POST", "/api/users", "{\"username\":\"full_user\",\"display_name\":\"F\",\"password\":\"0123456789\"}", NULL);
 	is_int(r.status, 507, "a write on a full disk answers 507");
 	is_str(err_code(&r), "insufficient_storage", "... insufficient_storage");
 	r = call("GET", "/api/parks?limit=3", NULL, NULL);
@@ -106,7 +131,21 @@ main(void)
 			NULL, NULL, NULL) == SQLITE_OK, "space is freed");
 	r = call("POST", "/api/users", "{\"username\":\"full_user\",\"display_name\":\"F\",\"password\":\"0123456789\"}", NULL);
 	is_int(r.status, 201, "writes work again without a restart");
+}
 
-	harness_teardown();
-	return tap_done();
+static const struct tap_case cases[] = {
+	TAP_CASE(test_unknown_path_is_404_envelope),
+	TAP_CASE(test_wrong_method_is_405_with_allow),
+	TAP_CASE(test_body_over_64k_is_413),
+	TAP_CASE(test_body_must_be_json_415),
+	TAP_CASE(test_query_get_decodes_first_value),
+	TAP_CASE(test_cookie_get_matches_whole_name),
+	TAP_CASE(test_write_lock_held_elsewhere_is_503_busy),
+	TAP_CASE(test_full_disk_is_507_and_recovers),
+};
+
+int
+main(int argc, char **argv)
+{
+	return harness_main(cases, TAP_COUNT(cases), argc, argv);
 }

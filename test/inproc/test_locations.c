@@ -4,37 +4,72 @@
 #include <string.h>
 #include <time.h>
 
-#include "db.h"
 #include "harness.h"
 
-int
-main(void)
-{
-	harness_setup();
-	struct reply r;
-	char path[128], body[1024];
-	const char *ann = signup("loc_ann", "a good long password");
-	const char *bob = signup("loc_bob", "a good long password");
+#define WONDER_LAKE "{\"label\":\"Wonder Lake\",\"latitude\":63.4584,\"longitude\":-150.8694,\"channel_id\":22," \
+	"\"note\":\"Camp site 12, best view of the mountain.\",\"visited_on\":\"2025-07\"}"
+#define POLE "{\"label\":\"Pole\",\"latitude\":-90,\"longitude\":180}"
 
-	r = call("POST", "/api/users/me/locations",
-		 "{\"label\":\"Wonder Lake\",\"latitude\":63.4584,\"longitude\":-150.8694,\"channel_id\":22,"
-		 "\"note\":\"Camp site 12, best view of the mountain.\",\"visited_on\":\"2025-07\"}",
-		 "Authorization", ann, NULL);
+/* Ann's three places, in the order she saved them: Wonder Lake, the pole, and one with an
+ * 80-character label. */
+static int l1, l2, l3;
+
+static const char *
+tents_body(void)
+{
+	static char body[1024];
+	strcpy(body, "{\"label\":\"");
+	for (int i = 0; i < 80; i++)
+		strcat(body, "\xe2\x9b\xba"); /* a tent, 3 bytes: 80 characters */
+	strcat(body, "\",\"latitude\":1,\"longitude\":2}");
+	return body;
+}
+
+static void
+place(int *id, const char *body)
+{
+	if (*id == 0)
+		*id = jint(call("POST", "/api/users/me/locations", body, "Authorization", bearer("loc_ann"), NULL).json, "id");
+}
+
+static void
+anns_places(void)
+{
+	place(&l1, WONDER_LAKE);
+	place(&l2, POLE);
+	place(&l3, tents_body());
+}
+
+static void
+test_location_create_keeps_every_field(void)
+{
+	struct reply r = call("POST", "/api/users/me/locations", WONDER_LAKE, "Authorization", bearer("loc_ann"), NULL);
 	is_int(r.status, 201, "POST a location answers 201");
-	int l1 = jget(r.json, "id")->valueint;
+	l1 = jget(r.json, "id")->valueint;
 	ok(strcmp(jget(r.json, "label")->valuestring, "Wonder Lake") == 0 &&
 	   jget(r.json, "latitude")->valuedouble == 63.4584 && jget(r.json, "longitude")->valuedouble == -150.8694 &&
 	   jget(r.json, "channel_id")->valueint == 22 && strcmp(jget(r.json, "visited_on")->valuestring, "2025-07") == 0 &&
 	   cJSON_IsString(jget(r.json, "note")) && cJSON_IsString(jget(r.json, "created_at")) &&
 	   cJSON_IsString(jget(r.json, "updated_at")), "... with every field as sent, and timestamps");
-	r = call("POST", "/api/users/me/locations", "{\"label\":\"Pole\",\"latitude\":-90,\"longitude\":180}",
-		 "Authorization", ann, NULL);
+}
+
+static void
+test_location_edges_and_defaults(void)
+{
+	place(&l1, WONDER_LAKE);
+	struct reply r = call("POST", "/api/users/me/locations", POLE, "Authorization", bearer("loc_ann"), NULL);
 	ok(r.status == 201 && cJSON_IsNull(jget(r.json, "channel_id")) && cJSON_IsNull(jget(r.json, "visited_on")) &&
 	   strcmp(jget(r.json, "note")->valuestring, "") == 0,
 	   "the edges -90/180 are accepted; no board, no month: null; no note: empty");
-	int l2 = jget(r.json, "id")->valueint;
+	l2 = jint(r.json, "id");
+}
 
-	/* Validation of every field. */
+static void
+test_location_refuses_bad_fields(void)
+{
+	const char *ann = bearer("loc_ann");
+	char body[1024];
+	struct reply r;
 	char future[8];
 	time_t later = time(NULL) + 40 * 86400;
 	strftime(future, sizeof(future), "%Y-%m", gmtime(&later));
@@ -102,23 +137,34 @@ main(void)
 		ok(is_error(&r, 400, "missing_field", missing[i].field), "POST without %s: 400 missing_field",
 		   missing[i].field);
 	}
-	strcpy(body, "{\"label\":\"");
-	for (int i = 0; i < 80; i++)
-		strcat(body, "\xe2\x9b\xba"); /* a tent, 3 bytes: 80 characters */
-	strcat(body, "\",\"latitude\":1,\"longitude\":2}");
-	r = call("POST", "/api/users/me/locations", body, "Authorization", ann, NULL);
+}
+
+static void
+test_location_label_counts_characters(void)
+{
+	const char *ann = bearer("loc_ann");
+	char body[1024];
+	place(&l1, WONDER_LAKE);
+	place(&l2, POLE);
+	struct reply r = call("POST", "/api/users/me/locations", tents_body(), "Authorization", ann, NULL);
 	is_int(r.status, 201, "an 80-character label of 3-byte characters is accepted");
-	int l3 = jget(r.json, "id")->valueint;
+	l3 = jint(r.json, "id");
 	strcpy(body, "{\"label\":\"x\",\"latitude\":1,\"longitude\":2,\"note\":\"");
 	for (int i = 0; i < 501; i++)
 		strcat(body, "n");
 	strcat(body, "\"}");
 	r = call("POST", "/api/users/me/locations", body, "Authorization", ann, NULL);
 	ok(is_error(&r, 400, "invalid_field", "note"), "a 501-character note is refused");
+}
 
-	/* Private: bob neither sees nor touches ann's locations; all answers 404, never 403. */
-	snprintf(path, sizeof(path), "/api/users/me/locations/%d", l1);
-	r = call("GET", path, NULL, "Authorization", bob, NULL);
+/* Bob neither sees nor touches ann's locations; all answers 404, never 403. */
+static void
+test_location_private_to_owner(void)
+{
+	const char *ann = bearer("loc_ann"), *bob = bearer("loc_bob");
+	anns_places();
+	const char *path = sfmt("/api/users/me/locations/%d", l1);
+	struct reply r = call("GET", path, NULL, "Authorization", bob, NULL);
 	ok(is_error(&r, 404, "not_found", NULL), "another user's GET answers 404");
 	r = call("PATCH", path, "{\"label\":\"Mine now\"}", "Authorization", bob, NULL);
 	ok(is_error(&r, 404, "not_found", NULL), "another user's PATCH answers 404");
@@ -135,9 +181,16 @@ main(void)
 	ok(is_error(&r, 404, "not_found", NULL), "a missing id answers 404 the same way");
 	r = call("GET", "/api/users/me/locations/abc", NULL, "Authorization", ann, NULL);
 	ok(is_error(&r, 404, "not_found", NULL), "a non-numeric id answers 404");
+}
 
-	/* PATCH: given fields change, absent ones stay, null clears the optional ones. */
-	r = call("PATCH", path, "{\"label\":\"Wonder Lake CG\",\"latitude\":63.45}", "Authorization", ann, NULL);
+/* Given fields change, absent ones stay, null clears the optional ones. */
+static void
+test_location_patch_changes_given_fields(void)
+{
+	const char *ann = bearer("loc_ann");
+	anns_places();
+	const char *path = sfmt("/api/users/me/locations/%d", l1);
+	struct reply r = call("PATCH", path, "{\"label\":\"Wonder Lake CG\",\"latitude\":63.45}", "Authorization", ann, NULL);
 	ok(r.status == 200 && strcmp(jget(r.json, "label")->valuestring, "Wonder Lake CG") == 0 &&
 	   jget(r.json, "latitude")->valuedouble == 63.45 && jget(r.json, "longitude")->valuedouble == -150.8694 &&
 	   jget(r.json, "channel_id")->valueint == 22 && strcmp(jget(r.json, "visited_on")->valuestring, "2025-07") == 0,
@@ -153,9 +206,15 @@ main(void)
 	ok(is_error(&r, 400, "unknown_field", "user_id"), "PATCH with user_id: 400 unknown_field");
 	r = call("PATCH", path, "{\"channel_id\":4}", "Authorization", ann, NULL);
 	ok(r.status == 200 && jget(r.json, "channel_id")->valueint == 4, "PATCH onto the Aquatic board");
+}
 
-	/* The list: newest first, pages. */
-	r = call("GET", "/api/users/me/locations", NULL, "Authorization", ann, NULL);
+static void
+test_locations_list_newest_first(void)
+{
+	const char *ann = bearer("loc_ann"), *bob = bearer("loc_bob");
+	anns_places();
+	char path[128];
+	struct reply r = call("GET", "/api/users/me/locations", NULL, "Authorization", ann, NULL);
 	ok(r.status == 200 && cJSON_GetArraySize(jget(r.json, "items")) == 3 &&
 	   jget(r.json, "items.0.id")->valueint == l3 && jget(r.json, "items.2.id")->valueint == l1,
 	   "the owner's list holds the three, newest first");
@@ -171,29 +230,57 @@ main(void)
 	   cJSON_IsNull(jget(r.json, "next_cursor")), "... and ann the last one");
 	r = call("GET", "/api/users/me/locations?cursor=cG9zdHM6NQ", NULL, "Authorization", ann, NULL);
 	ok(is_error(&r, 400, "invalid_cursor", "cursor"), "a posts cursor on the locations list: 400 invalid_cursor");
+}
 
-	snprintf(path, sizeof(path), "/api/users/me/locations/%d", l2);
-	r = call("DELETE", path, NULL, "Authorization", ann, NULL);
+static void
+test_location_delete_by_owner(void)
+{
+	const char *ann = bearer("loc_ann");
+	anns_places();
+	const char *path = sfmt("/api/users/me/locations/%d", l2);
+	struct reply r = call("DELETE", path, NULL, "Authorization", ann, NULL);
 	is_int(r.status, 204, "the owner's DELETE answers 204");
 	r = call("DELETE", path, NULL, "Authorization", ann, NULL);
 	is_int(r.status, 404, "... then 404");
+}
 
-	/* Account deletion takes the locations with it. */
-	r = call("POST", "/api/users/me/locations", "{\"label\":\"b\",\"latitude\":1,\"longitude\":1}",
+/* Account deletion takes the locations with it. */
+static void
+test_account_delete_takes_locations(void)
+{
+	const char *bob = bearer("loc_bob");
+	struct reply r = call("POST", "/api/users/me/locations", "{\"label\":\"b\",\"latitude\":1,\"longitude\":1}",
 		 "Authorization", bob, NULL);
 	is_int(r.status, 201, "bob saves a place");
-	r = call("DELETE", "/api/users/me", "{\"password\":\"a good long password\"}", "Authorization", bob, NULL);
+	r = call("DELETE", "/api/users/me", sfmt("{\"password\":\"%s\"}", TEST_PASSWORD), "Authorization", bob, NULL);
 	is_int(r.status, 204, "bob deletes his account");
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db, "SELECT count(*) FROM locations l LEFT JOIN users u ON u.id = l.user_id "
-			   "WHERE u.id IS NULL", -1, &st, NULL);
-	sqlite3_step(st);
-	is_int(sqlite3_column_int(st, 0), 0, "... and no location is left without its owner");
-	sqlite3_finalize(st);
+	is_int(count_rows("SELECT count(*) FROM locations l LEFT JOIN users u ON u.id = l.user_id WHERE u.id IS NULL"),
+	       0, "... and no location is left without its owner");
+}
 
+/* Last: over the statements the cases above made the app prepare. */
+static void
+test_no_full_scans(void)
+{
 	static const char *const tables[] = { "locations", NULL };
-	ok(check_no_full_scans(tables) > 5, "EXPLAIN QUERY PLAN: no request reads locations by a full scan");
+	check_no_full_scans("locations", 5, tables);
+}
 
-	harness_teardown();
-	return tap_done();
+static const struct tap_case cases[] = {
+	TAP_CASE(test_location_create_keeps_every_field),
+	TAP_CASE(test_location_edges_and_defaults),
+	TAP_CASE(test_location_refuses_bad_fields),
+	TAP_CASE(test_location_label_counts_characters),
+	TAP_CASE(test_location_private_to_owner),
+	TAP_CASE(test_location_patch_changes_given_fields),
+	TAP_CASE(test_locations_list_newest_first),
+	TAP_CASE(test_location_delete_by_owner),
+	TAP_CASE(test_account_delete_takes_locations),
+	TAP_CASE(test_no_full_scans),
+};
+
+int
+main(int argc, char **argv)
+{
+	return harness_main(cases, TAP_COUNT(cases), argc, argv);
 }

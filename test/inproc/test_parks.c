@@ -10,13 +10,10 @@ count_items(struct reply *r)
 	return cJSON_GetArraySize(jget(r->json, "items"));
 }
 
-int
-main(void)
+static void
+test_park_list_first_page(void)
 {
-	harness_setup();
-	struct reply r;
-
-	r = call("GET", "/api/parks", NULL, NULL);
+	struct reply r = call("GET", "/api/parks", NULL, NULL);
 	is_int(r.status, 200, "the park list answers 200");
 	is_int(count_items(&r), 20, "the default page holds 20 parks");
 	ok(cJSON_IsString(jget(r.json, "next_cursor")), "... with a next cursor");
@@ -24,8 +21,13 @@ main(void)
 	ok(cJSON_IsNull(jget(r.json, "items.0.rating.average")), "... an unrated park has a null average");
 	is_int(jget(r.json, "items.0.rating.count")->valueint, 0, "... and a zero count");
 	ok(cJSON_IsArray(jget(r.json, "items.0.states")), "... states is an array");
+}
 
-	/* Walk every page: 63 parks, each once, in order. */
+/* Every page: 63 parks, each once, in order. */
+static void
+test_park_list_pages_by_cursor(void)
+{
+	struct reply r;
 	char url[512] = "/api/parks?limit=7";
 	int total = 0, pages = 0, in_order = 1;
 	char last[128] = "";
@@ -50,8 +52,12 @@ main(void)
 	is_int(total, 63, "paging by 7 yields all 63 parks");
 	is_int(pages, 9, "... in 9 pages");
 	ok(in_order, "... in name order with no repeats");
+}
 
-	r = call("GET", "/api/parks?q=yellow", NULL, NULL);
+static void
+test_park_list_search_by_name(void)
+{
+	struct reply r = call("GET", "/api/parks?q=yellow", NULL, NULL);
 	ok(r.status == 200 && count_items(&r) == 1 &&
 	   strcmp(jget(r.json, "items.0.slug")->valuestring, "yellowstone") == 0, "q=yellow finds Yellowstone");
 	r = call("GET", "/api/parks?q=GRAND+TETON", NULL, NULL);
@@ -60,21 +66,40 @@ main(void)
 	ok(r.status == 200 && count_items(&r) == 1, "q matches the ASCII slug of Haleakal\xc4\x81");
 	r = call("GET", "/api/parks?q=%25", NULL, NULL);
 	ok(r.status == 200 && count_items(&r) == 0, "a %% in q is a literal, not a wildcard");
-	r = call("GET", "/api/parks?state=ut&limit=50", NULL, NULL);
+}
+
+static void
+test_park_list_by_state(void)
+{
+	struct reply r = call("GET", "/api/parks?state=ut&limit=50", NULL, NULL);
 	is_int(count_items(&r), 5, "state=ut finds the five Utah parks");
 	r = call("GET", "/api/parks?state=CA&limit=50", NULL, NULL);
 	is_int(count_items(&r), 9, "state=CA finds the nine California parks (Death Valley shared with NV)");
-	r = call("GET", "/api/parks?near=44.6,-110.5", NULL, NULL);
+}
+
+static void
+test_park_list_near_sorts_by_distance(void)
+{
+	struct reply r = call("GET", "/api/parks?near=44.6,-110.5", NULL, NULL);
 	is_str(jget(r.json, "items.0.slug")->valuestring, "yellowstone", "near Yellowstone sorts it first");
 	ok(cJSON_IsNumber(jget(r.json, "items.0.distance_km")) &&
 	   jget(r.json, "items.0.distance_km")->valuedouble < jget(r.json, "items.1.distance_km")->valuedouble,
 	   "... with ascending distance_km");
 	is_str(jget(r.json, "items.1.slug")->valuestring, "grand-teton", "... Grand Teton next");
-	r = call("GET", "/api/parks?sort=rating&limit=50", NULL, NULL);
+}
+
+static void
+test_park_list_sorts_by_rating_and_reviews(void)
+{
+	struct reply r = call("GET", "/api/parks?sort=rating&limit=50", NULL, NULL);
 	is_int(r.status, 200, "sort=rating answers 200");
 	r = call("GET", "/api/parks?sort=reviews", NULL, NULL);
 	is_int(r.status, 200, "sort=reviews answers 200");
+}
 
+static void
+test_park_list_refuses_bad_parameters(void)
+{
 	static const struct { const char *url, *code, *field; } bad[] = {
 		{ "/api/parks?limit=0", "invalid_field", "limit" },
 		{ "/api/parks?limit=51", "invalid_field", "limit" },
@@ -91,14 +116,18 @@ main(void)
 		{ "/api/parks?q=%ZZ", "invalid_field", NULL },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		r = call("GET", bad[i].url, NULL, NULL);
+		struct reply r = call("GET", bad[i].url, NULL, NULL);
 		const char *f = err_field(&r);
 		ok(r.status == 400 && strcmp(err_code(&r), bad[i].code) == 0 &&
 		   (bad[i].field ? f && strcmp(f, bad[i].field) == 0 : f == NULL),
 		   "%s answers 400 %s", bad[i].url, bad[i].code);
 	}
+}
 
-	r = call("GET", "/api/parks/yellowstone", NULL, NULL);
+static void
+test_park_by_slug_or_id(void)
+{
+	struct reply r = call("GET", "/api/parks/yellowstone", NULL, NULL);
 	is_int(r.status, 200, "a park by slug answers 200");
 	int id = jget(r.json, "id")->valueint;
 	is_int(jget(r.json, "established")->valueint, 1872, "... Yellowstone was established in 1872");
@@ -112,16 +141,35 @@ main(void)
 	struct reply by_id = call("GET", path, NULL, NULL);
 	is_int(by_id.status, 200, "the same park by id answers 200");
 	is_str(jget(by_id.json, "slug")->valuestring, "yellowstone", "... the same park");
+}
 
+static void
+test_unknown_park_is_404(void)
+{
 	static const char *const missing[] = {
 		"/api/parks/999999", "/api/parks/no-such-park", "/api/parks/0", "/api/parks/01",
 		"/api/parks/Yellowstone", "/api/parks/-1", "/api/parks/99999999999999999999",
 	};
 	for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
-		r = call("GET", missing[i], NULL, NULL);
+		struct reply r = call("GET", missing[i], NULL, NULL);
 		ok(r.status == 404 && strcmp(err_code(&r), "not_found") == 0, "%s answers 404 not_found", missing[i]);
 	}
+}
 
-	harness_teardown();
-	return tap_done();
+static const struct tap_case cases[] = {
+	TAP_CASE(test_park_list_first_page),
+	TAP_CASE(test_park_list_pages_by_cursor),
+	TAP_CASE(test_park_list_search_by_name),
+	TAP_CASE(test_park_list_by_state),
+	TAP_CASE(test_park_list_near_sorts_by_distance),
+	TAP_CASE(test_park_list_sorts_by_rating_and_reviews),
+	TAP_CASE(test_park_list_refuses_bad_parameters),
+	TAP_CASE(test_park_by_slug_or_id),
+	TAP_CASE(test_unknown_park_is_404),
+};
+
+int
+main(int argc, char **argv)
+{
+	return harness_main(cases, TAP_COUNT(cases), argc, argv);
 }

@@ -47,22 +47,31 @@ claims_json(long iat, long exp, const char *sub, const char *extra)
 			    sub, iat, exp, extra);
 }
 
-int
-main(void)
+static void
+test_key_must_be_32_bytes(void)
+{
+	ok(auth_init(key, 31) == -1, "a key under 32 bytes is refused");
+	ok(auth_init(key, sizeof(key)) == 0, "a 32-byte key is accepted");
+}
+
+static void
+test_issued_token_verifies_until_exp(void)
 {
 	struct claims c;
 	time_t now = time(NULL);
-	arena_init(&a);
-	ok(auth_init(key, 31) == -1, "a key under 32 bytes is refused");
-	ok(auth_init(key, sizeof(key)) == 0, "a 32-byte key is accepted");
-
 	const char *t = auth_issue(&a, 42, now, 3600, &c);
 	is_int(auth_verify(t, now, &c), 0, "a token we issued verifies");
 	is_int(c.user_id, 42, "... for its user");
 	is_int((long long)(c.exp - c.iat), 3600, "... with its lifetime");
 	is_int((long long)strlen(c.jti), 32, "... and a 128-bit hex jti");
 	is_int(auth_verify(t, now + 3600, &c), -1, "it is refused once expired");
+}
 
+static void
+test_forged_tokens_refused(void)
+{
+	struct claims c;
+	time_t now = time(NULL);
 	const char *hs256 = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 	const char *good = claims_json(now, now + 600, "7", "");
 	is_int(auth_verify(forge(hs256, good, HS256, key), now, &c), 0, "a well-formed forged-by-us token verifies (control)");
@@ -97,8 +106,14 @@ main(void)
 	       "another issuer is refused");
 	static const unsigned char other[32] = "another-key-of-32-bytes-........";
 	is_int(auth_verify(forge(hs256, good, HS256, other), now, &c), -1, "another key's signature is refused");
+}
 
-	/* Tampering with a real token. */
+static void
+test_tampered_tokens_refused(void)
+{
+	struct claims c;
+	time_t now = time(NULL);
+	const char *t = auth_issue(&a, 42, now, 3600, &c);
 	char *tampered = arena_strdup(&a, t);
 	char *dot = strchr(tampered, '.') + 1;
 	dot[3] = dot[3] == 'A' ? 'B' : 'A';
@@ -118,27 +133,52 @@ main(void)
 	big[sizeof(big) - 1] = '\0';
 	big[10] = big[20] = '.';
 	is_int(auth_verify(big, now, &c), -1, "an oversized token is refused");
+}
 
-	/* Passwords. */
+static void
+test_password_hash_is_argon2id(void)
+{
 	char hash[crypto_pwhash_STRBYTES];
 	is_int(auth_hash_password("correct horse battery", hash), 0, "a password hashes");
 	ok(strncmp(hash, "$argon2id$", 10) == 0, "... with Argon2id");
 	ok(auth_check_password(hash, "correct horse battery"), "the right password checks");
 	ok(!auth_check_password(hash, "correct horse batterY"), "a wrong one does not");
+}
 
-	/* Revocation: a signed-out token is refused even though its signature and exp are fine. */
+/* Revocation: a signed-out token is refused even though its signature and exp are fine. */
+static void
+test_signed_out_token_refused(void)
+{
+	struct claims c;
 	harness_setup();
-	const char *bearer = signup("revoke_me", "long enough password");
-	struct reply r = call("GET", "/api/users/me", NULL, "Authorization", bearer, NULL);
+	const char *token = signup("revoke_me", "long enough password");
+	struct reply r = call("GET", "/api/users/me", NULL, "Authorization", token, NULL);
 	is_int(r.status, 200, "a fresh session is accepted");
-	r = call("DELETE", "/api/session", NULL, "Authorization", bearer, NULL);
+	r = call("DELETE", "/api/session", NULL, "Authorization", token, NULL);
 	is_int(r.status, 204, "sign-out answers 204");
-	is_int(auth_verify(bearer + 7, time(NULL), &c), 0, "the revoked token still verifies cryptographically");
-	r = call("GET", "/api/users/me", NULL, "Authorization", bearer, NULL);
+	is_int(auth_verify(token + 7, time(NULL), &c), 0, "the revoked token still verifies cryptographically");
+	r = call("GET", "/api/users/me", NULL, "Authorization", token, NULL);
 	is_int(r.status, 401, "... but the revoked token is refused");
 	is_str(err_code(&r), "unauthenticated", "... as unauthenticated");
 	harness_teardown();
+}
 
+static const struct tap_case cases[] = {
+	TAP_CASE(test_key_must_be_32_bytes),
+	TAP_CASE(test_issued_token_verifies_until_exp),
+	TAP_CASE(test_forged_tokens_refused),
+	TAP_CASE(test_tampered_tokens_refused),
+	TAP_CASE(test_password_hash_is_argon2id),
+	TAP_CASE(test_signed_out_token_refused),
+};
+
+int
+main(int argc, char **argv)
+{
+	arena_init(&a);
+	if (auth_init(key, sizeof(key)) != 0)
+		return 1;
+	int rc = tap_main(cases, TAP_COUNT(cases), argc, argv);
 	arena_destroy(&a);
-	return tap_done();
+	return rc;
 }

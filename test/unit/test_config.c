@@ -9,6 +9,8 @@
 #include "tap.h"
 
 static char dir[64];
+static struct config c;
+static char err[512];
 
 static const char *
 write_file(const char *name, const char *text, mode_t mode)
@@ -24,27 +26,29 @@ write_file(const char *name, const char *text, mode_t mode)
 	return p;
 }
 
-int
-main(void)
+static const char *
+good_file(void)
 {
-	struct config c;
-	char err[512];
-	snprintf(dir, sizeof(dir), "/tmp/frostbyte-config-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	unsetenv("FROSTBYTE_CONFIG");
-	unsetenv("FROSTBYTE_DATABASE");
-
-	const char *good = write_file("good.conf",
+	return write_file("good.conf",
 		"# a comment\n\n  database = /tmp/x.db  \nsession_hours=12\ncookie_secure = false\n"
 		"allowed_origins = https://a.example https://b.example\n", 0644);
-	is_int(config_load(&c, good, err, sizeof(err)), 0, "a valid file loads");
+}
+
+static void
+test_config_file_values_and_defaults(void)
+{
+	is_int(config_load(&c, good_file(), err, sizeof(err)), 0, "a valid file loads");
 	is_str(c.database, "/tmp/x.db", "values are trimmed");
 	is_int(c.session_hours, 12, "integers are read");
 	ok(!c.cookie_secure, "booleans are read");
 	is_int(c.busy_timeout_ms, 5000, "unset keys keep their defaults");
 	is_str(c.synchronous, "FULL", "synchronous defaults to FULL");
+}
 
+static void
+test_config_environment_overrides_file(void)
+{
+	const char *good = good_file();
 	setenv("FROSTBYTE_DATABASE", "/tmp/env.db", 1);
 	setenv("FROSTBYTE_SESSION_HOURS", "3", 1);
 	is_int(config_load(&c, good, err, sizeof(err)), 0, "environment overrides load");
@@ -55,7 +59,11 @@ main(void)
 	ok(strstr(err, "FROSTBYTE_SESSION_HOURS") != NULL, "... naming the variable");
 	unsetenv("FROSTBYTE_SESSION_HOURS");
 	unsetenv("FROSTBYTE_DATABASE");
+}
 
+static void
+test_config_refuses_bad_files(void)
+{
 	is_int(config_load(&c, write_file("u.conf", "colour = blue\n", 0644), err, sizeof(err)), -1,
 	       "an unknown key is refused");
 	ok(strstr(err, ":1:") != NULL && strstr(err, "colour") != NULL, "... with file, line and key");
@@ -67,9 +75,12 @@ main(void)
 	       "synchronous=OFF is refused");
 	is_int(config_load(&c, "/nonexistent/frostbyte.conf", err, sizeof(err)), -1,
 	       "a named file that is missing is an error");
+}
 
-	/* The secret. */
-	is_int(config_load(&c, good, err, sizeof(err)), 0, "reload");
+static void
+test_secret_must_be_long_and_private(void)
+{
+	is_int(config_load(&c, good_file(), err, sizeof(err)), 0, "reload");
 	snprintf(c.secret_file, sizeof(c.secret_file), "%s/none", dir);
 	is_int(config_load_secret(&c, err, sizeof(err)), -1, "a missing secret file refuses to start");
 	ok(strstr(err, "head -c 48 /dev/urandom") != NULL, "... and says how to make one");
@@ -83,7 +94,24 @@ main(void)
 		 write_file("good", "0123456789012345678901234567890123456789", 0600));
 	is_int(config_load_secret(&c, err, sizeof(err)), 0, "a 0600 secret of 40 bytes is accepted");
 	is_int((long long)c.secret_len, 40, "... all 40 bytes are used");
+}
 
+static const struct tap_case cases[] = {
+	TAP_CASE(test_config_file_values_and_defaults),
+	TAP_CASE(test_config_environment_overrides_file),
+	TAP_CASE(test_config_refuses_bad_files),
+	TAP_CASE(test_secret_must_be_long_and_private),
+};
+
+int
+main(int argc, char **argv)
+{
+	snprintf(dir, sizeof(dir), "/tmp/frostbyte-config-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	unsetenv("FROSTBYTE_CONFIG");
+	unsetenv("FROSTBYTE_DATABASE");
+	tap_run(cases, TAP_COUNT(cases), argc, argv);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -25,7 +25,7 @@ parse(const char *json, const char **reply)
 	is_int(parse(json, &r_), want_res, name); is_str(r_, want_text, "... " name); } while (0)
 
 static void
-test_parser(void)
+test_reply_text_parts_joined(void)
 {
 	PARSES("{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Pack layers.\"}]},"
 	       "\"finishReason\":\"STOP\"}]}", GEMINI_OK, "Pack layers.", "a plain reply");
@@ -37,6 +37,14 @@ test_parser(void)
 	       "only the first candidate is used");
 	PARSES("{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"B\\u00e4r \\ud83d\\udc3b \\n\\\"ok\\\"\"}]}}]}",
 	       GEMINI_OK, "B\xc3\xa4r \xf0\x9f\x90\xbb \n\"ok\"", "escapes and a surrogate pair decode to UTF-8");
+	PARSES("{\"candidates\":[{\"finishReason\":\"MAX_TOKENS\",\"content\":{\"parts\":[{\"text\":\"Half an\"}]}}]}",
+	       GEMINI_OK, "Half an", "finishReason MAX_TOKENS keeps the text it has");
+	arena_reset(&a);
+}
+
+static void
+test_reply_blocked_gives_refusal(void)
+{
 	PARSES("{\"promptFeedback\":{\"blockReason\":\"SAFETY\"}}", GEMINI_BLOCKED, GEMINI_REFUSAL,
 	       "promptFeedback.blockReason: blocked, with the refusal");
 	PARSES("{\"promptFeedback\":{\"blockReason\":\"OTHER\"},\"candidates\":[]}", GEMINI_BLOCKED,
@@ -45,8 +53,12 @@ test_parser(void)
 	       GEMINI_REFUSAL, "finishReason SAFETY: blocked");
 	PARSES("{\"candidates\":[{\"finishReason\":\"PROHIBITED_CONTENT\",\"content\":{\"parts\":[{\"text\":\"x\"}]}}]}",
 	       GEMINI_BLOCKED, GEMINI_REFUSAL, "finishReason PROHIBITED_CONTENT: blocked even with text");
-	PARSES("{\"candidates\":[{\"finishReason\":\"MAX_TOKENS\",\"content\":{\"parts\":[{\"text\":\"Half an\"}]}}]}",
-	       GEMINI_OK, "Half an", "finishReason MAX_TOKENS keeps the text it has");
+	arena_reset(&a);
+}
+
+static void
+test_reply_without_text_is_error(void)
+{
 	PARSES("{\"candidates\":[]}", GEMINI_ERROR, NULL, "an empty candidate list is an error");
 	PARSES("{}", GEMINI_ERROR, NULL, "no candidates at all is an error");
 	PARSES("{\"candidates\":[{\"content\":{\"parts\":[]}}]}", GEMINI_ERROR, NULL, "a candidate with no parts");
@@ -66,8 +78,13 @@ test_parser(void)
 	       NULL, "text that is not valid UTF-8");
 	PARSES("{\"Candidates\":[{\"content\":{\"parts\":[{\"text\":\"case\"}]}}]}", GEMINI_ERROR, NULL,
 	       "keys are matched case-sensitively");
+	arena_reset(&a);
+}
 
-	/* The length is honoured: nothing past len is read. */
+/* Nothing past len is read. */
+static void
+test_reply_length_honoured(void)
+{
 	const char *body = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"ok\"}]}}]}GARBAGE";
 	const char *r;
 	is_int(gemini_parse_reply(&a, body, strlen(body) - 7, &r), GEMINI_OK, "the body's length is honoured");
@@ -75,7 +92,7 @@ test_parser(void)
 }
 
 static void
-test_request_body(void)
+test_request_body_carries_instruction_and_turns(void)
 {
 	struct gemini_turn turns[] = {
 		{ "user", "Where to camp in \"Zion\"?" }, { "model", "Watchman.\nBook early." }, { "user", "Thanks" },
@@ -140,18 +157,8 @@ init_with(const char *name, const char *base, const char *model)
 }
 
 static void
-test_init(void)
+test_init_turns_chat_on_only_when_safe(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/frostbyte-gemini-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp\n");
-		exit(1);
-	}
-	write_key("good", "AIzaFakeKey123\n", 0600);
-	write_key("loose", "AIzaFakeKey123\n", 0644);
-	write_key("empty", "\n", 0600);
-	write_key("two", "AIza\r\nX-Evil: 1\n", 0600);
-
 	static const struct {
 		const char *key, *base, *model;
 		int on;
@@ -171,8 +178,13 @@ test_init(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		is_int(init_with(cases[i].key, cases[i].base, cases[i].model), cases[i].on, "%s", cases[i].what);
+	gemini_cleanup();
+}
 
-	/* Nothing listens on port 1: the call fails fast, as an upstream error. */
+/* Nothing listens on port 1: the call fails fast, as an upstream error. */
+static void
+test_refused_connection_is_upstream_error(void)
+{
 	ok(init_with("good", "http://127.0.0.1:1", FLASH), "plain http to 127.0.0.1: chat on");
 	struct gemini_turn t = { "user", "hello" };
 	const char *reply;
@@ -181,21 +193,39 @@ test_init(void)
 	gemini_cleanup();
 	ok(gemini_call == NULL, "gemini_cleanup turns chat off");
 	arena_reset(&a);
+}
+
+static const struct tap_case cases[] = {
+	TAP_CASE(test_reply_text_parts_joined),
+	TAP_CASE(test_reply_blocked_gives_refusal),
+	TAP_CASE(test_reply_without_text_is_error),
+	TAP_CASE(test_reply_length_honoured),
+	TAP_CASE(test_request_body_carries_instruction_and_turns),
+	TAP_CASE(test_init_turns_chat_on_only_when_safe),
+	TAP_CASE(test_refused_connection_is_upstream_error),
+};
+
+int
+main(int argc, char **argv)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	arena_init(&a);
+	snprintf(dir, sizeof(dir), "/tmp/frostbyte-gemini-XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		printf("Bail out! mkdtemp\n");
+		return 1;
+	}
+	write_key("good", "AIzaFakeKey123\n", 0600);
+	write_key("loose", "AIzaFakeKey123\n", 0644);
+	write_key("empty", "\n", 0600);
+	write_key("two", "AIza\r\nX-Evil: 1\n", 0600);
+
+	tap_run(cases, TAP_COUNT(cases), argc, argv);
 
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", dir);
-}
-
-int
-main(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	arena_init(&a);
-	test_parser();
-	test_request_body();
-	test_init();
 	arena_destroy(&a);
 	curl_global_cleanup();
 	return tap_done();

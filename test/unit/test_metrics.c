@@ -41,17 +41,20 @@ route_id(const char *method, const char *path)
 	return r ? (int)(r - table) + 1 : 0;
 }
 
-int
-main(void)
-{
-	char dir[] = "/tmp/frostbyte-metrics-XXXXXX", path[64], err[256];
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	snprintf(path, sizeof(path), "%s/api.metrics", dir);
-	int parks = route_id("GET", "/api/parks"), session = route_id("POST", "/api/session");
-	ok(parks > 0 && session > 0, "the routes have ids");
+static char dir[] = "/tmp/frostbyte-metrics-XXXXXX", path[64], err[256];
+static struct arena a;
 
-	/* Three processes, like three workers: each maps the file itself and counts. */
+static void
+test_routes_have_ids(void)
+{
+	ok(route_id("GET", "/api/parks") > 0 && route_id("POST", "/api/session") > 0, "the routes have ids");
+}
+
+/* Three processes, like three workers: each maps the file itself and counts. */
+static void
+test_workers_share_counters_through_file(void)
+{
+	int parks = route_id("GET", "/api/parks"), session = route_id("POST", "/api/session");
 	for (int k = 0; k < 3; k++) {
 		pid_t pid = fork();
 		if (pid == 0) {
@@ -71,8 +74,6 @@ main(void)
 		all = all && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 	ok(all, "three processes counted into the file");
 
-	struct arena a;
-	arena_init(&a);
 	is_int(metrics_open(path, err, sizeof(err)), 0, "a fourth process maps it too");
 	const char *t = scrape(&a);
 	ok(strstr(t, "frostbyte_http_requests_total{route=\"/api/parks\",method=\"GET\",status=\"2xx\"} 3000\n") != NULL,
@@ -94,24 +95,51 @@ main(void)
 	ok(strstr(t, "# TYPE frostbyte_http_request_duration_seconds histogram\n") != NULL &&
 	   t[strlen(t) - 1] == '\n', "TYPE lines, and the text ends with a newline");
 	metrics_close();
+	unlink(path);
+}
 
-	/* Another layout (an older binary's file): not touched, this process counts on its own. */
+/* Another layout (an older binary's file): not touched, this process counts on its own. */
+static void
+test_foreign_file_left_alone(void)
+{
 	FILE *f = fopen(path, "w");
 	fputs("not ours", f);
 	fclose(f);
 	is_int(metrics_open(path, err, sizeof(err)), 0, "a file of another size still starts the worker");
-	metrics_request(parks, 200, 1.0);
-	t = scrape(&a);
+	metrics_request(route_id("GET", "/api/parks"), 200, 1.0);
+	const char *t = scrape(&a);
 	ok(strstr(t, "status=\"2xx\"} 1\n") != NULL, "... counting in its own memory");
 	f = fopen(path, "r");
 	char buf[16] = "";
 	ok(fgets(buf, sizeof(buf), f) != NULL && strcmp(buf, "not ours") == 0, "... and the file is left as it was");
 	fclose(f);
 	metrics_close();
+	unlink(path);
+}
+
+static void
+test_no_file_means_private_counters(void)
+{
 	is_int(metrics_open("", err, sizeof(err)), 0, "no file: private counters");
 	metrics_close();
+}
+
+static const struct tap_case cases[] = {
+	TAP_CASE(test_routes_have_ids),
+	TAP_CASE(test_workers_share_counters_through_file),
+	TAP_CASE(test_foreign_file_left_alone),
+	TAP_CASE(test_no_file_means_private_counters),
+};
+
+int
+main(int argc, char **argv)
+{
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/api.metrics", dir);
+	arena_init(&a);
+	tap_run(cases, TAP_COUNT(cases), argc, argv);
 	arena_destroy(&a);
-	unlink(path);
 	rmdir(dir);
 	return tap_done();
 }

@@ -4,20 +4,28 @@
 #include "tap.h"
 #include "util.h"
 
-int
-main(void)
+static struct arena a;
+
+static void
+test_iso_time_is_utc(void)
 {
-	struct arena a;
-	arena_init(&a);
 	is_str(iso_time(&a, 0), "1970-01-01T00:00:00Z", "the epoch in ISO 8601 UTC");
 	is_str(iso_time(&a, 1795845600), "2026-11-28T06:00:00Z", "a recent time");
+}
 
+static void
+test_b64url_encode_unpadded_urlsafe(void)
+{
 	is_str(b64url_encode(&a, (const unsigned char *)"", 0), "", "empty encodes to empty");
 	is_str(b64url_encode(&a, (const unsigned char *)"f", 1), "Zg", "one byte, no padding");
 	is_str(b64url_encode(&a, (const unsigned char *)"fo", 2), "Zm8", "two bytes, no padding");
 	is_str(b64url_encode(&a, (const unsigned char *)"foo", 3), "Zm9v", "three bytes");
 	is_str(b64url_encode(&a, (const unsigned char *)"\xfb\xff", 2), "-_8", "url-safe alphabet");
+}
 
+static void
+test_b64url_decode_refuses_noncanonical(void)
+{
 	unsigned char out[16];
 	is_int(b64url_decode("Zm9v", 4, out, sizeof(out)), 3, "decode three bytes");
 	ok(memcmp(out, "foo", 3) == 0, "... to foo");
@@ -27,6 +35,19 @@ main(void)
 	is_int(b64url_decode("Zh", 2, out, sizeof(out)), -1, "non-zero trailing bits are refused");
 	is_int(b64url_decode("Z", 1, out, sizeof(out)), -1, "a lone character is refused");
 	is_int(b64url_decode("Zm9vZm9vZm9v", 12, out, 4), -1, "output beyond the cap is refused");
+}
+
+static const struct tap_case cases[] = {
+	TAP_CASE(test_iso_time_is_utc),
+	TAP_CASE(test_b64url_encode_unpadded_urlsafe),
+	TAP_CASE(test_b64url_decode_refuses_noncanonical),
+};
+
+int
+main(int argc, char **argv)
+{
+	arena_init(&a);
+	int rc = tap_main(cases, TAP_COUNT(cases), argc, argv);
 	arena_destroy(&a);
-	return tap_done();
+	return rc;
 }

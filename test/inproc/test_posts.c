@@ -1,9 +1,7 @@
-/* test_boards.c: the boards and their posts, in-process: seed, post_count, keyset pages, the
- * author's rights, an admin's delete, validation, account deletion, and index use. */
-#include <stdlib.h>
+/* test_posts.c: the posts of the boards, in-process: post_count, keyset pages, the author's
+ * rights, an admin's delete, validation, account deletion, and index use. */
 #include <string.h>
 
-#include "db.h"
 #include "harness.h"
 
 static int
@@ -15,86 +13,90 @@ count_items(struct reply *r)
 static int
 post_count(int channel)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/api/channels/%d", channel);
-	struct reply r = call("GET", path, NULL, NULL);
+	struct reply r = call("GET", sfmt("/api/channels/%d", channel), NULL, NULL);
 	return r.status == 200 ? jget(r.json, "post_count")->valueint : -1;
 }
 
 static int
 new_post(const char *token, int channel, const char *title)
 {
-	char path[64], body[256];
-	snprintf(path, sizeof(path), "/api/channels/%d/posts", channel);
+	char body[256];
 	snprintf(body, sizeof(body), "{\"title\":\"%s\",\"body\":\"Some words about it.\"}", title);
-	struct reply r = call("POST", path, body, "Authorization", token, NULL);
+	struct reply r = call("POST", sfmt("/api/channels/%d/posts", channel), body, "Authorization", token, NULL);
 	return r.status == 201 ? jget(r.json, "id")->valueint : -r.status;
 }
 
-int
-main(void)
+/* Denali's board (its park page names it). */
+static int
+denali(void)
 {
-	harness_setup();
-	struct reply r;
-	char path[128], body[8192];
+	return jint(call("GET", "/api/parks/denali", NULL, NULL).json, "channel_id");
+}
 
-	/* The seed: General, four camping boards, one board per park. */
-	r = call("GET", "/api/channels", NULL, NULL);
-	is_int(r.status, 200, "GET /api/channels answers 200");
-	is_int(count_items(&r), 68, "... 68 boards: General, 4 camping boards, 63 parks");
-	ok(cJSON_IsNull(jget(r.json, "next_cursor")), "... in one page");
-	int parks = 0, camping = 0, general = 0;
-	cJSON *c;
-	cJSON_ArrayForEach(c, jget(r.json, "items")) {
-		const char *kind = cJSON_GetStringValue(jget(c, "kind"));
-		parks += strcmp(kind, "park") == 0 && cJSON_IsNumber(jget(c, "park_id"));
-		camping += strcmp(kind, "camping") == 0 && cJSON_IsNull(jget(c, "park_id"));
-		general += strcmp(kind, "general") == 0 && cJSON_IsNull(jget(c, "park_id"));
-	}
-	ok(parks == 63 && camping == 4 && general == 1, "... 63 park boards with park_id, 4 camping, 1 general");
-	is_str(cJSON_GetStringValue(jget(r.json, "items.1.name")), "Tundra", "the camping boards: Tundra");
-	is_str(cJSON_GetStringValue(jget(r.json, "items.4.name")), "Desert", "... to Desert");
-	is_int(jget(r.json, "items.0.post_count")->valueint, 0, "... post_count 0 to begin with");
+/* Ann's two posts on Denali's board: the moose, and one with a 120-character title. */
+static int moose, long_title;
 
-	r = call("GET", "/api/parks/denali", NULL, NULL);
-	int denali_park = jget(r.json, "id")->valueint, denali = jget(r.json, "channel_id")->valueint;
-	snprintf(path, sizeof(path), "/api/channels/%d", denali);
-	r = call("GET", path, NULL, NULL);
-	ok(r.status == 200 && jget(r.json, "park_id")->valueint == denali_park &&
-	   strcmp(jget(r.json, "name")->valuestring, "Denali") == 0 && denali != denali_park,
-	   "the park page's channel_id is Denali's board (an id of its own, not the park's)");
-	static const char *const missing[] = {
-		"/api/channels/999", "/api/channels/0", "/api/channels/abc", "/api/channels/999/posts",
-		"/api/channels/x/posts", "/api/posts/999", "/api/posts/0", "/api/posts/-1",
-	};
-	for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
-		r = call("GET", missing[i], NULL, NULL);
-		ok(is_error(&r, 404, "not_found", NULL), "GET %s answers 404 not_found", missing[i]);
-	}
+static int
+moose_post(void)
+{
+	if (moose == 0)
+		moose = jint(call("POST", sfmt("/api/channels/%d/posts", denali()),
+				  "{\"title\":\"Moose at mile 9\",\"body\":\"Two of them, \xc3\xa9t\xc3\xa9 morning.\"}",
+				  "Authorization", bearer("board_ann"), NULL).json, "id");
+	return moose;
+}
 
-	const char *ann = signup("board_ann", "a good long password");
-	const char *bob = signup("board_bob", "a good long password");
-	const char *ada = signup("board_ada", "a good long password");
-	sqlite3_exec(db, "UPDATE users SET role = 'admin' WHERE username = 'board_ada'", NULL, NULL, NULL);
+static const char *
+title_body(const char *ch, int n)
+{
+	static char body[8192];
+	strcpy(body, "{\"title\":\"");
+	for (int i = 0; i < n; i++)
+		strcat(body, ch);
+	strcat(body, "\",\"body\":\"b\"}");
+	return body;
+}
 
-	snprintf(path, sizeof(path), "/api/channels/%d/posts", denali);
-	r = call("POST", path, "{\"title\":\"Moose at mile 9\",\"body\":\"Two of them, \xc3\xa9t\xc3\xa9 morning.\"}",
-		 "Authorization", ann, NULL);
+static int
+long_title_post(void)
+{
+	if (long_title == 0)
+		long_title = jint(call("POST", sfmt("/api/channels/%d/posts", denali()), title_body("\xc3\xa9", 120),
+				       "Authorization", bearer("board_ann"), NULL).json, "id");
+	return long_title;
+}
+
+static void
+test_post_create_shows_author_and_counts(void)
+{
+	int board = denali();
+	const char *ann = bearer("board_ann");
+	const char *path = sfmt("/api/channels/%d/posts", board);
+	struct reply r = call("POST", path, "{\"title\":\"Moose at mile 9\",\"body\":\"Two of them, \xc3\xa9t\xc3\xa9 morning.\"}",
+			      "Authorization", ann, NULL);
 	is_int(r.status, 201, "POST a post answers 201");
-	int p1 = jget(r.json, "id")->valueint;
-	ok(jget(r.json, "channel_id")->valueint == denali &&
+	moose = jget(r.json, "id")->valueint;
+	ok(jget(r.json, "channel_id")->valueint == board &&
 	   strcmp(jget(r.json, "author.username")->valuestring, "board_ann") == 0 &&
 	   cJSON_IsString(jget(r.json, "author.display_name")) && cJSON_IsNumber(jget(r.json, "author.id")) &&
 	   strcmp(jget(r.json, "title")->valuestring, "Moose at mile 9") == 0 &&
 	   cJSON_IsString(jget(r.json, "created_at")) && strlen(jget(r.json, "created_at")->valuestring) == 20 &&
 	   cJSON_IsString(jget(r.json, "updated_at")), "... with channel_id, author, title, body, timestamps");
-	is_int(post_count(denali), 1, "the board's post_count is 1");
+	is_int(post_count(board), 1, "the board's post_count is 1");
 	r = call("POST", "/api/channels/999/posts", "{\"title\":\"t\",\"body\":\"b\"}", "Authorization", ann, NULL);
 	ok(is_error(&r, 404, "not_found", NULL), "POST to an unknown board answers 404");
 	r = call("POST", path, "{\"title\":\"t\",\"body\":\"b\"}", NULL);
 	ok(is_error(&r, 401, "unauthenticated", NULL), "POST without a token answers 401");
+}
 
-	/* Validation of every field, and the acting user only from the token. */
+/* Every field, and the acting user only from the token. */
+static void
+test_post_refuses_bad_fields(void)
+{
+	int board = denali();
+	const char *ann = bearer("board_ann");
+	const char *path = sfmt("/api/channels/%d/posts", board);
+	int before = post_count(board);
 	static const struct { const char *body, *code, *field, *desc; } bad[] = {
 		{ "{\"title\":\"t\",\"body\":\"b\",\"user_id\":2}", "unknown_field", "user_id", "a user_id" },
 		{ "{\"title\":\"t\",\"body\":\"b\",\"channel_id\":2}", "unknown_field", "channel_id", "a channel_id" },
@@ -109,40 +111,45 @@ main(void)
 		{ "[]", "malformed_json", NULL, "an array" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		r = call("POST", path, bad[i].body, "Authorization", ann, NULL);
+		struct reply r = call("POST", path, bad[i].body, "Authorization", ann, NULL);
 		ok(is_error(&r, 400, bad[i].code, bad[i].field), "POST a post with %s: 400 %s", bad[i].desc, bad[i].code);
 	}
-	memset(body, 0, sizeof(body));
-	strcpy(body, "{\"title\":\"");
-	for (int i = 0; i < 120; i++)
-		strcat(body, "\xc3\xa9"); /* 120 characters, 240 bytes */
-	strcat(body, "\",\"body\":\"b\"}");
-	r = call("POST", path, body, "Authorization", ann, NULL);
+	struct reply r = call("POST", path, title_body("\xc3\xa9", 120), "Authorization", ann, NULL);
 	is_int(r.status, 201, "a 120-character title (counted in characters, not bytes) is accepted");
-	int p2 = jget(r.json, "id")->valueint;
-	strcpy(body, "{\"title\":\"");
-	for (int i = 0; i < 121; i++)
-		strcat(body, "x");
-	strcat(body, "\",\"body\":\"b\"}");
-	r = call("POST", path, body, "Authorization", ann, NULL);
+	long_title = jget(r.json, "id")->valueint;
+	r = call("POST", path, title_body("x", 121), "Authorization", ann, NULL);
 	ok(is_error(&r, 400, "invalid_field", "title"), "a 121-character title is refused");
-	strcpy(body, "{\"title\":\"t\",\"body\":\"");
+	char body[8192] = "{\"title\":\"t\",\"body\":\"";
 	for (int i = 0; i < 5001; i++)
 		strcat(body, "x");
 	strcat(body, "\"}");
 	r = call("POST", path, body, "Authorization", ann, NULL);
 	ok(is_error(&r, 400, "invalid_field", "body"), "a 5001-character body is refused");
-	is_int(post_count(denali), 2, "refused posts did not count");
+	is_int(post_count(board), before + 1, "refused posts did not count");
+}
 
-	/* Keyset pages, newest first. */
-	int ids[30];
+/* Thirty posts on Tundra (board 2), by ann and bob in turn. */
+static int tundra[30];
+
+static void
+tundra_posts(void)
+{
+	if (tundra[0] != 0)
+		return;
 	for (int i = 0; i < 30; i++)
-		ids[i] = new_post(i % 2 ? bob : ann, 2, "Tundra notes");
-	r = call("GET", "/api/channels/2/posts", NULL, NULL);
+		tundra[i] = new_post(bearer(i % 2 ? "board_bob" : "board_ann"), 2, "Tundra notes");
+}
+
+static void
+test_posts_page_newest_first(void)
+{
+	tundra_posts();
+	struct reply r = call("GET", "/api/channels/2/posts", NULL, NULL);
 	ok(r.status == 200 && count_items(&r) == 20 && cJSON_IsString(jget(r.json, "next_cursor")),
 	   "the first page holds 20 posts (default limit) and a cursor");
-	is_int(jget(r.json, "items.0.id")->valueint, ids[29], "... newest first");
+	is_int(jget(r.json, "items.0.id")->valueint, tundra[29], "... newest first");
 	int seen = 0, ordered = 1, last = 1 << 30;
+	char path[128];
 	snprintf(path, sizeof(path), "/api/channels/2/posts?limit=7");
 	for (int pages = 0; pages < 10; pages++) {
 		r = call("GET", path, NULL, NULL);
@@ -163,6 +170,11 @@ main(void)
 	r = call("GET", "/api/channels/3/posts", NULL, NULL);
 	ok(r.status == 200 && count_items(&r) == 0 && cJSON_IsNull(jget(r.json, "next_cursor")),
 	   "an empty board lists no posts");
+}
+
+static void
+test_posts_list_refuses_bad_parameters(void)
+{
 	static const struct { const char *q, *code, *field; } badq[] = {
 		{ "limit=0", "invalid_field", "limit" }, { "limit=51", "invalid_field", "limit" },
 		{ "limit=x", "invalid_field", "limit" }, { "cursor=garbage", "invalid_cursor", "cursor" },
@@ -171,14 +183,19 @@ main(void)
 		{ "cursor=", "invalid_cursor", "cursor" },
 	};
 	for (size_t i = 0; i < sizeof(badq) / sizeof(badq[0]); i++) {
-		snprintf(path, sizeof(path), "/api/channels/2/posts?%s", badq[i].q);
-		r = call("GET", path, NULL, NULL);
+		const char *path = sfmt("/api/channels/2/posts?%s", badq[i].q);
+		struct reply r = call("GET", path, NULL, NULL);
 		ok(is_error(&r, 400, badq[i].code, badq[i].field), "%s answers 400 %s", path, badq[i].code);
 	}
+}
 
-	/* The author edits; others may not; an admin deletes. */
-	snprintf(path, sizeof(path), "/api/posts/%d", p1);
-	r = call("PATCH", path, "{\"title\":\"Moose at mile 10\"}", "Authorization", ann, NULL);
+/* The author edits; others may not, admins neither (they moderate by deleting). */
+static void
+test_post_only_author_edits(void)
+{
+	const char *path = sfmt("/api/posts/%d", moose_post());
+	const char *ann = bearer("board_ann"), *bob = bearer("board_bob"), *ada = admin_bearer("board_ada");
+	struct reply r = call("PATCH", path, "{\"title\":\"Moose at mile 10\"}", "Authorization", ann, NULL);
 	ok(r.status == 200 && strcmp(jget(r.json, "title")->valuestring, "Moose at mile 10") == 0 &&
 	   strncmp(jget(r.json, "body")->valuestring, "Two of them", 11) == 0, "the author PATCHes the title; body kept");
 	r = call("PATCH", path, "{\"body\":\"Edited.\"}", "Authorization", bob, NULL);
@@ -194,29 +211,63 @@ main(void)
 	r = call("GET", path, NULL, NULL);
 	ok(r.status == 200 && strcmp(jget(r.json, "title")->valuestring, "Moose at mile 10") == 0 &&
 	   strcmp(jget(r.json, "body")->valuestring, "Edited.") != 0, "GET shows the author's edit, not the refused ones");
-	r = call("DELETE", path, NULL, "Authorization", bob, NULL);
+}
+
+static void
+test_post_deleted_by_author_or_admin(void)
+{
+	const char *path = sfmt("/api/posts/%d", moose_post());
+	int other = long_title_post();
+	const char *ann = bearer("board_ann"), *bob = bearer("board_bob"), *ada = admin_bearer("board_ada");
+	struct reply r = call("DELETE", path, NULL, "Authorization", bob, NULL);
 	ok(is_error(&r, 403, "forbidden", NULL), "another user's DELETE answers 403");
 	r = call("DELETE", path, NULL, NULL);
 	ok(is_error(&r, 401, "unauthenticated", NULL), "DELETE without a token answers 401");
 	r = call("DELETE", path, NULL, "Authorization", ann, NULL);
 	is_int(r.status, 204, "the author's DELETE answers 204");
+	moose = 0;
 	r = call("GET", path, NULL, NULL);
 	is_int(r.status, 404, "... the post is gone");
-	snprintf(path, sizeof(path), "/api/posts/%d", p2);
-	r = call("DELETE", path, NULL, "Authorization", ada, NULL);
+	r = call("DELETE", sfmt("/api/posts/%d", other), NULL, "Authorization", ada, NULL);
 	is_int(r.status, 204, "an admin deletes another user's post (204)");
-	is_int(post_count(denali), 0, "post_count follows the deletes");
+	long_title = 0;
+	is_int(post_count(denali()), 0, "post_count follows the deletes");
+}
 
-	/* Deleting an account deletes its posts, and the counts follow. */
-	r = call("DELETE", "/api/users/me", "{\"password\":\"a good long password\"}", "Authorization", bob, NULL);
+/* Deleting an account deletes its posts, and the counts follow. */
+static void
+test_account_delete_takes_posts(void)
+{
+	tundra_posts();
+	struct reply r = call("DELETE", "/api/users/me", sfmt("{\"password\":\"%s\"}", TEST_PASSWORD),
+			      "Authorization", bearer("board_bob"), NULL);
 	is_int(r.status, 204, "bob deletes his account");
 	is_int(post_count(2), 15, "... his 15 Tundra posts are gone and post_count says so");
 	r = call("GET", "/api/channels/2/posts?limit=50", NULL, NULL);
 	is_int(count_items(&r), 15, "... and the board lists the 15 left");
+}
 
+/* Last: over the statements the cases above made the app prepare. */
+static void
+test_no_full_scans(void)
+{
 	static const char *const tables[] = { "posts", "p", "locations", "quiz_results", NULL };
-	ok(check_no_full_scans(tables) > 5, "EXPLAIN QUERY PLAN: no request reads posts by a full scan");
+	check_no_full_scans("posts", 5, tables);
+}
 
-	harness_teardown();
-	return tap_done();
+static const struct tap_case cases[] = {
+	TAP_CASE(test_post_create_shows_author_and_counts),
+	TAP_CASE(test_post_refuses_bad_fields),
+	TAP_CASE(test_posts_page_newest_first),
+	TAP_CASE(test_posts_list_refuses_bad_parameters),
+	TAP_CASE(test_post_only_author_edits),
+	TAP_CASE(test_post_deleted_by_author_or_admin),
+	TAP_CASE(test_account_delete_takes_posts),
+	TAP_CASE(test_no_full_scans),
+};
+
+int
+main(int argc, char **argv)
+{
+	return harness_main(cases, TAP_COUNT(cases), argc, argv);
 }
