@@ -2,6 +2,7 @@
  * mapping of database errors to answers, the query string and cookies. */
 #include "http.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,14 +59,14 @@ resp_cache_scope(struct response *rs, int64_t scope)
 void
 resp_header(struct response *rs, const char *name, const char *value)
 {
-	if (rs->nheaders == HTTP_MAX_HEADERS)
-		abort(); /* a programming error: raise HTTP_MAX_HEADERS */
+	assert(rs->nheaders < HTTP_MAX_HEADERS); /* a programming error: raise HTTP_MAX_HEADERS */
 	rs->headers[rs->nheaders++] = (struct header){ name, value };
 }
 
 int
 resp_json(struct response *rs, int status, struct jw *w)
 {
+	assert(w->depth == 0); /* every object and array the handler opened is closed */
 	rs->status = status;
 	rs->content_type = "application/json";
 	rs->body = w->buf;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db.h"
 #include "harness.h"
 #include "reviews.h"
 

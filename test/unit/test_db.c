@@ -7,12 +7,11 @@
 
 #define N 300
 
-int
-main(void)
+static void
+test_statement_cache_grows(void)
 {
-	static char sql[N][16]; /* db_stmt keys a statement by its string's address */
+	static char sql[N][24]; /* db_stmt keys a statement by its string's address */
 	sqlite3_stmt *first[N];
-	harness_setup();
 	for (int i = 0; i < N; i++) {
 		snprintf(sql[i], sizeof(sql[i]), "SELECT %d", i);
 		first[i] = db_stmt(sql[i]);
@@ -28,6 +27,14 @@ main(void)
 	ok(runs, "... and each still runs after the cache grew");
 	struct reply r = call("GET", "/api/parks?limit=2", NULL, NULL);
 	is_int(r.status, 200, "the app's own statements still answer (GET /api/parks)");
-	harness_teardown();
-	return tap_done();
+}
+
+static const struct tap_case cases[] = {
+	TAP_CASE(test_statement_cache_grows),
+};
+
+int
+main(int argc, char **argv)
+{
+	return harness_main(cases, TAP_COUNT(cases), argc, argv);
 }
