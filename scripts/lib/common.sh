@@ -29,8 +29,10 @@ ensure_packages() {
   fi
   say "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 || die "apt-get update failed"
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install failed"
+  # Wait for another apt run (a second checkout's scripts/test, unattended-upgrades) instead of failing.
+  local lock=(-o DPkg::Lock::Timeout=600)
+  apt-get "${lock[@]}" update -qq >&2 || die "apt-get update failed"
+  apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install failed"
 }
 
 # build: configure (once per flag set) and make in $BUILD_DIR.
