@@ -48,6 +48,7 @@ response_init(struct response *rs)
 {
 	memset(rs, 0, sizeof(*rs));
 	rs->status = 500;
+	rs->cache_control = "private, no-store";
 }
 
 void

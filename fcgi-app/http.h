@@ -60,6 +60,7 @@ struct response {
 	size_t body_len;
 	struct header headers[HTTP_MAX_HEADERS];
 	int nheaders;
+	const char *cache_control;   /* "private, no-store" unless the router marks the answer public */
 	bool cacheable;              /* set by resp_cache_scope */
 	int64_t cache_scope;
 };

@@ -6,7 +6,7 @@ BUILD_DIR=${FROSTBYTE_BUILD_DIR:-$REPO/build}
 CONFIGURE_FLAGS=${FROSTBYTE_CONFIGURE_FLAGS:-}
 
 # What the project needs from Debian/Ubuntu to build and serve.
-RUN_PACKAGES="build-essential autoconf automake pkg-config ca-certificates curl \
+RUN_PACKAGES="build-essential autoconf automake pkg-config ca-certificates curl libnginx-mod-http-lua \
   libfcgi-dev libfcgi-bin spawn-fcgi multiwatch nginx sqlite3 \
   libcjson-dev libsqlite3-dev libjwt-dev libcurl4-openssl-dev libsodium-dev"
 

@@ -196,7 +196,7 @@ step_nginx() {
   self_signed "$ETC/tls/placeholder.pem" "$ETC/tls/placeholder.key" "$DOMAIN"
   render_nginx "$REL/nginx-conf/prod.conf.in" "$ROOT/etc/nginx/conf.d/frostbyte.conf"
   if [ -n "$ROOT" ]; then # only check it: a wrapper stands in for Debian's nginx.conf
-    printf 'pid %s/nginx-test.pid;\nerror_log stderr;\nevents {}\nhttp {\n include /etc/nginx/mime.types;\n include %s;\n}\n' \
+    printf 'include /etc/nginx/modules-enabled/*.conf;\npid %s/nginx-test.pid;\nerror_log stderr;\nevents {}\nhttp {\n include /etc/nginx/mime.types;\n include %s;\n}\n' \
       "$RUNDIR" "$ROOT/etc/nginx/conf.d/frostbyte.conf" >"$ROOT/etc/nginx/test-main.conf"
     nginx -t -q -c "$ROOT/etc/nginx/test-main.conf" || die "the rendered nginx configuration fails nginx -t"
     return 0
