@@ -111,7 +111,7 @@ stack_start() {
   pool_start "$data" api "$workers"
   pool_start "$data" chat "$chat_workers"
   pool_start "$data" write 1
-  POOL_NICE=10 pool_start "$data" auth "$auth_workers"
+  POOL_NICE=19 pool_start "$data" auth "$auth_workers"
 
   # As root, nginx workers switch users: run them as the owner of the checkout and data.
   [ "$(id -u)" -eq 0 ] && user_line="user $(stat -c %U "$data") $(stat -c %G "$data");"

@@ -92,7 +92,7 @@ pools_start() {
   local n
   for n in $POOLS; do
     POOL_RUN=$RUNDIR POOL_LOG=$ROOT/var/log/frostbyte-$n.log POOL_CONF=$ETC/frostbyte.conf \
-      POOL_BIN=$OPT/current/bin/frostbyte-fcgi POOL_NICE=$([ "$n" = auth ] && echo 10 || echo 0) \
+      POOL_BIN=$OPT/current/bin/frostbyte-fcgi POOL_NICE=$([ "$n" = auth ] && echo 19 || echo 0) \
       pool_start "$ROOT" "$n" "$(case $n in api) echo "$API_WORKERS" ;; chat) echo "$CHAT_WORKERS" ;;
         auth) echo "$AUTH_WORKERS" ;; *) echo 1 ;; esac)"
   done

@@ -427,8 +427,8 @@ def systemd_units_verify(ctx):
             ctx.ok(all(k in unit for k in need), "%s: dedicated user, the hardening set, Restart=always, "
                    "spawn-fcgi -n + multiwatch" % n, lambda: str([k for k in need if k not in unit]))
         with open(REPO + "/systemd/frostbyte-auth.service") as f:
-            ctx.ok("Nice=10" in f.read(), "frostbyte-auth.service runs Argon2 below the other pools' CPU "
-                   "priority (Nice=10)")
+            ctx.ok("Nice=19" in f.read(), "frostbyte-auth.service runs Argon2 below the other pools' CPU "
+                   "priority (Nice=19)")
         with open(REPO + "/systemd/frostbyte.tmpfiles") as f:
             ctx.ok("d /run/frostbyte 0750 frostbyte www-data" in f.read(),
                    "tmpfiles: /run/frostbyte is 0750 frostbyte:www-data (nginx's group only)")
