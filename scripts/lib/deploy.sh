@@ -151,6 +151,10 @@ step_build() {
   ) || { rm -rf "$bdir" "$REL"; die "the build failed; nothing was changed"; }
   rm -rf "$bdir"
   cp -r "$src/site" "$src/nginx-conf" "$src/systemd" "$src/certbot" "$REL/"
+  # Precompressed text assets for nginx's gzip_static; -n: no name or time inside, so the same
+  # file gives the same bytes.
+  find "$REL/site" -type f \( -name '*.html' -o -name '*.css' -o -name '*.js' -o -name '*.svg' -o -name '*.json' \) \
+    -size +1k -exec gzip -9 -k -n {} +
   mkdir -p "$REL/share/doc/frostbyte" && cp "$src/docs/operations.md" "$REL/share/doc/frostbyte/"
 }
 

@@ -341,6 +341,29 @@ test('sign out: the header offers sign in again and pages show prompts', async (
   await shot(page, 'park-signed-out');
 });
 
+test('wire: the first load of a park page comes compressed (text of 1 KiB or more), and its size is printed', async (page) => {
+  const seen = [];
+  page.on('requestfinished', async (req) => {
+    const res = await req.response();
+    if (!res) return;
+    const sizes = await req.sizes();
+    const body = await res.body().catch(() => Buffer.alloc(0));
+    seen.push({ url: req.url(), type: res.headers()['content-type'] || '', enc: res.headers()['content-encoding'] || '',
+      wire: sizes.responseBodySize + sizes.responseHeadersSize, plain: body.length + sizes.responseHeadersSize,
+      bytes: body.length });
+  });
+  await page.goto('/park.html?park=62');
+  await page.getByRole('heading', { level: 1, name: 'Yosemite' }).waitFor();
+  await page.waitForLoadState('networkidle');
+  await page.waitForTimeout(300); // the last requestfinished handlers
+  const big = seen.filter((s) => s.bytes >= 1024 && /json|css|javascript|html/.test(s.type));
+  const plain = big.filter((s) => s.enc !== 'gzip').map((s) => `${s.url} ${s.bytes} bytes`);
+  const wire = seen.reduce((a, s) => a + s.wire, 0), before = seen.reduce((a, s) => a + s.plain, 0);
+  console.log(`# wire: park page first load, ${seen.length} responses: ${wire} bytes on the wire, ${before} uncompressed ` +
+    `(headers included)`);
+  if (plain.length || !big.length) throw new Error(`sent uncompressed: ${plain.join(', ') || 'nothing big seen'}`);
+});
+
 for (const t of tests) {
   t.problems = []; t.contexts = [];
   try {

@@ -266,6 +266,12 @@ class Prod:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def gzip_equals(path):
+    import gzip
+    with open(path, "rb") as f, gzip.open(path + ".gz") as z:
+        return f.read() == z.read()
+
+
 def exact_security(hdrs):
     """Each security header present exactly once, with exactly the value that
     nginx-conf/security-headers.conf and hsts.conf set (docs/architecture.md, security rules)."""
@@ -321,8 +327,10 @@ def prod_nginx_https(ctx):
                "CORS preflight from another origin: no Access-Control-* header at all (refused)",
                str((st, h)))
         st, h, _ = prod.curl("/api/parks", headers=["Origin: " + ALLOWED])
-        ctx.ok(st == 200 and h.get("access-control-allow-origin") == [ALLOWED] and h.get("vary") == ["Origin"],
-               "an API answer to an allowed origin carries Access-Control-Allow-Origin and Vary", str(h))
+        # Vary: Origin from cors.conf; Accept-Encoding from gzip.conf (the answer may be compressed).
+        ctx.ok(st == 200 and h.get("access-control-allow-origin") == [ALLOWED] and
+               sorted(h.get("vary", [])) == ["Accept-Encoding", "Origin"],
+               "an API answer to an allowed origin carries Access-Control-Allow-Origin and Vary: Origin", str(h))
         st, h, _ = prod.curl("/api/parks", headers=["Origin: https://evil.example"])
         ctx.ok(st == 200 and "access-control-allow-origin" not in h and "access-control-allow-credentials" not in h,
                "... and to another origin, none", str(h))
@@ -654,6 +662,9 @@ def deploy_disposable_root(ctx):
                and os.path.exists(r + "/var/lib/frostbyte/frostbyte.db"),
                "deploy into an empty root: build, make install into a release, configuration, nginx "
                "rendered (nginx -t passes), database migrated, pools started, health check ok", out[-1500:])
+        css = first + "/site/style.css"
+        ctx.ok(os.path.exists(css + ".gz") and gzip_equals(css),
+               "the release's text assets are precompressed for gzip_static (style.css.gz holds style.css)")
         env = dict(os.environ, FROSTBYTE_CONFIG=r + "/etc/frostbyte/frostbyte.conf")
         subprocess.run([first + "/bin/frostbyte-ctl", "create-admin", "keeper"], input=b"a long admin password\n",
                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)

@@ -861,6 +861,7 @@ import e2e_boards  # noqa: E402,F401
 import e2e_chat  # noqa: E402,F401
 import e2e_ops  # noqa: E402,F401
 import e2e_microcache  # noqa: E402,F401
+import e2e_gzip  # noqa: E402,F401
 
 
 # --- last: what the whole run must have left behind ----------------------------------------------
