@@ -235,6 +235,18 @@ test('review: a second camper marks a review helpful and reports it; an admin hi
   await expectText(page.locator('.reviews li'), /No reviews yet/, 'hidden review left the list');
   await page.goto('/admin.html');
   await page.getByText('No open reports').waitFor();
+  // The decision can be found again, in the hidden reviews and the closed reports, and undone.
+  const closed = page.getByRole('list', { name: 'Closed reports' }).locator('li').filter({ hasText: 'Delicate Arch' });
+  await expectText(closed, /Looks like an advert/, 'the closed report keeps its note');
+  await expectText(closed, /Hidden by .*Advertising/, 'the closed report shows the decision');
+  const held = page.getByRole('list', { name: 'Hidden reviews' }).locator('li').filter({ hasText: 'Delicate Arch' });
+  await expectText(held, /Hidden by .*Advertising/, 'the hidden review shows who hid it and why');
+  await shot(page, 'admin-decisions');
+  await held.getByLabel('Reason for your decision').fill('Second look: fine');
+  await held.getByRole('button', { name: 'Unhide review' }).click();
+  await held.getByText('Visible again.').waitFor();
+  await openPark(page, 'arches', 'Arches');
+  await page.locator('.reviews .review').filter({ hasText: 'Delicate Arch' }).waitFor();
 });
 
 test('boards: read a camping board, post on it (text stays text), post on a park board', async (page) => {

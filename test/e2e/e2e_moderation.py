@@ -1,0 +1,69 @@
+"""End-to-end tests of abuse that the contract must withstand, through nginx: moderation that a
+deleted and re-posted review cannot undo, the moderators' lists of past decisions."""
+
+from checks import *  # noqa: F401,F403  the registry, Ctx and the shared checks
+from checks import must, test
+from e2e_reviews import admin_token, check_review, signup
+
+
+def figures(ctx, park):
+    r = ctx.c.get("/api/parks/%d" % park)
+    if r.status != 200:
+        raise RuntimeError("GET /api/parks/%d: %s" % (park, r.describe()))
+    return r.json["rating"]["count"], r.json["review_count"]
+
+
+@test
+def moderation_survives_delete_and_repost(ctx):
+    c = ctx.c
+    ta, ua = signup(ctx, "mod_a")
+    tb, _ = signup(ctx, "mod_b")
+    tm = admin_token(ctx)
+    park = 23
+    before = figures(ctx, park)
+    spam = {"stars": 1, "title": "Cheap tours", "body": "Book at example.com, best prices."}
+    r = c.post("/api/parks/%d/reviews" % park, spam, token=ta)
+    ctx.expect(r, 201, "A writes a review")
+    rid = r.json["id"]
+    c.post("/api/reviews/%d/reports" % rid, {"reason": "spam"}, token=tb)
+    ctx.expect(c.patch("/api/admin/reviews/%d" % rid, {"hidden": True, "reason": "Advertising"}, token=tm),
+               200, "a moderator hides it")
+    ctx.ok(figures(ctx, park) == before, "... its stars and the review leave the park's figures",
+           lambda: "%r, expected %r" % (figures(ctx, park), before))
+    ctx.expect(c.delete("/api/reviews/%d" % rid, token=ta), 204, "A deletes the hidden review")
+    ctx.ok(figures(ctx, park) == before, "... and its stars do not come back",
+           lambda: "%r, expected %r" % (figures(ctx, park), before))
+
+    r = c.post("/api/parks/%d/reviews" % park, spam, token=ta)
+    ctx.expect(r, 201, "A posts it again: 201, hidden, and A is told so",
+               lambda r: check_review(r.json, ua, hidden=True))
+    again = r.json["id"]
+    ctx.ok(figures(ctx, park) == before, "... the re-post stays out of the figures",
+           lambda: "%r, expected %r" % (figures(ctx, park), before))
+    ctx.expect(c.get("/api/parks/%d/reviews" % park), 200, "... and out of the park's public list",
+               lambda r: must(again not in [i["id"] for i in r.json["items"]], "%r" % r.json))
+    ctx.error(c.get("/api/reviews/%d" % again), 404, "not_found", "... and 404 to the public")
+
+    ctx.expect(c.get("/api/admin/reviews?hidden=1", token=tm), 200,
+               "the moderators' hidden list shows the re-post with the decision that holds it",
+               lambda r: must(any(i["review"]["id"] == again and i["decision"]["action"] == "hide" and
+                                  i["decision"]["admin"] is None for i in r.json["items"]), "%r" % r.json))
+    ctx.error(c.get("/api/admin/reviews?hidden=1", token=tb), 403, "forbidden",
+              "... which a user may not read: 403 forbidden")
+    ctx.expect(c.patch("/api/admin/reviews/%d" % again, {"hidden": False, "reason": "Rewritten"}, token=tm),
+               200, "a moderator unhides the re-post: the decision is undone")
+    ctx.ok(figures(ctx, park) == (before[0] + 1, before[1] + 1), "... and it counts again",
+           lambda: "%r, expected one more than %r" % (figures(ctx, park), before))
+
+    # A report decided with "keep visible" is closed; the closed list finds it and its decision.
+    ctx.expect(c.post("/api/reviews/%d/reports" % again, {"reason": "other", "note": "Still an ad?"}, token=tb),
+               201, "B reports the visible review")
+    ctx.expect(c.patch("/api/admin/reviews/%d" % again, {"hidden": False, "reason": "Fine now"}, token=tm),
+               200, "a moderator keeps it visible, closing the report")
+    ctx.expect(c.get("/api/admin/reports?status=closed", token=tm), 200,
+               "the closed reports list it, with when it closed and the decision",
+               lambda r: must(any(i["review"]["id"] == again and i["note"] == "Still an ad?" and i["resolved_at"]
+                                  and i["decision"]["action"] == "unhide" and i["decision"]["reason"] == "Fine now"
+                                  for i in r.json["items"]), "%r" % r.json))
+    ctx.expect(c.get("/api/admin/reports", token=tm), 200, "... and the open queue no longer does",
+               lambda r: must(all(i["review"]["id"] != again for i in r.json["items"]), "%r" % r.json))
