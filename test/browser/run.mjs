@@ -249,6 +249,34 @@ test('review: a second camper marks a review helpful and reports it; an admin hi
   await page.locator('.reviews .review').filter({ hasText: 'Delicate Arch' }).waitFor();
 });
 
+test('sign in: next= leads only to pages of this site (backslash, tab, newline, // and other origins refused)', async (page) => {
+  const username = await signUp(page, 'Nora Next');
+  const site = new URL(BASE).origin;
+  // Raw query strings: each `next` would take a prefix check off the site.
+  const bad = ['/%5Cevil.example/phish', '/\\evil.example', '/%09/evil.example', '/%0A/evil.example',
+    '//evil.example', 'https://evil.example', '%2F%2Fevil.example', 'javascript:alert(1)'];
+  for (const next of bad) {
+    const p = await newPage(t_current);
+    await p.goto(`/account.html?next=${next}`);
+    const form = p.locator('form', { has: p.getByRole('heading', { name: 'Sign in' }) });
+    await form.getByLabel('Username').fill(username);
+    await form.getByLabel('Password').fill('a long password 123');
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('heading', { name: 'Hello, Nora Next' }).waitFor().catch(() => {});
+    const u = new URL(p.url());
+    expect(u.origin === site && u.pathname === '/account.html', `next=${next} led to ${p.url()}, not ${site}/account.html`);
+    await p.context().close();
+  }
+  const p = await newPage(t_current);
+  await p.goto(`/account.html?next=${encodeURIComponent('/park.html?park=arches')}`);
+  const form = p.locator('form', { has: p.getByRole('heading', { name: 'Sign in' }) });
+  await form.getByLabel('Username').fill(username);
+  await form.getByLabel('Password').fill('a long password 123');
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByRole('heading', { name: 'Arches' }).first().waitFor();
+  expect(new URL(p.url()).pathname === '/park.html', `a good next led to ${p.url()}`);
+});
+
 test('boards: read a camping board, post on it (text stays text), post on a park board', async (page) => {
   await page.goto('/boards.html');
   await page.locator('.board-nav').getByRole('link', { name: /Forest/ }).click();
@@ -353,8 +381,9 @@ test('sign out: the header offers sign in again and pages show prompts', async (
   await shot(page, 'park-signed-out');
 });
 
+let t_current = null; // the running test, for tests that open more pages (each in its own context)
 for (const t of tests) {
-  t.problems = []; t.contexts = [];
+  t.problems = []; t.contexts = []; t_current = t;
   try {
     const page = await newPage(t, t.opts.context);
     await t.fn(page);
