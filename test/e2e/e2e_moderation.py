@@ -1,8 +1,9 @@
 """End-to-end tests of abuse that the contract must withstand, through nginx: moderation that a
-deleted and re-posted review cannot undo, the moderators' lists of past decisions."""
+deleted and re-posted review cannot undo, the moderators' lists of past decisions, and text that
+cannot carry control characters or pass for a title when blank."""
 
 from checks import *  # noqa: F401,F403  the registry, Ctx and the shared checks
-from checks import must, test
+from checks import must, test, user_body
 from e2e_reviews import admin_token, check_review, signup
 
 
@@ -67,3 +68,56 @@ def moderation_survives_delete_and_repost(ctx):
                                   for i in r.json["items"]), "%r" % r.json))
     ctx.expect(c.get("/api/admin/reports", token=tm), 200, "... and the open queue no longer does",
                lambda r: must(all(i["review"]["id"] != again for i in r.json["items"]), "%r" % r.json))
+
+
+# Text other people see: one rule for every field (fcgi-app/body.c json_text).
+ANSI = "\x1b[2J\x1b[31mFREE GEAR"        # clears a terminal and paints it red
+BIDI = "trail\u202egnp.exe"              # a right-to-left override that disguises what follows
+C1 = "tent\x9b31m"                       # the one-byte CSI
+BLANKS = (" ", "\u00a0\u3000", "\u200b")  # spaces alone, visible or not
+
+
+@test
+def text_fields_refuse_controls_and_blank_titles(ctx):
+    c = ctx.c
+    tok, _ = signup(ctx, "txt")
+    channel = c.get("/api/channels").json["items"][0]["id"]
+    posts = "/api/channels/%d/posts" % channel
+    for bad in BLANKS:
+        ctx.error(c.post(posts, {"title": bad, "body": "Hello"}, token=tok), 400, "invalid_field",
+                  "a post titled %r: 400 invalid_field title" % bad, field="title")
+    for bad in (ANSI, BIDI, C1, "line one\rline two"):
+        ctx.error(c.post(posts, {"title": "Hello", "body": bad}, token=tok), 400, "invalid_field",
+                  "a post body with %r: 400 invalid_field body" % bad, field="body")
+    r = c.post(posts, {"title": "Hello", "body": "Line one\r\nLine two\n\tindented"}, token=tok)
+    ctx.expect(r, 201, "a post body with CRLF, newlines and a tab: 201")
+    ctx.error(c.patch("/api/posts/%d" % r.json["id"], {"title": ANSI}, token=tok), 400, "invalid_field",
+              "editing a post's title to an ANSI escape: 400 invalid_field title", field="title")
+    ctx.expect(c.get("/api/posts/%d" % r.json["id"]), 200, "... and the post kept its title",
+               lambda r: must(r.json["title"] == "Hello", "%r" % r.json))
+
+    places = "/api/users/me/locations"
+    where = {"latitude": 44.4, "longitude": -110.6}
+    for bad in BLANKS + (ANSI, BIDI, "Camp\tsite"):
+        ctx.error(c.post(places, dict(where, label=bad), token=tok), 400, "invalid_field",
+                  "a saved place labelled %r: 400 invalid_field label" % bad, field="label")
+    ctx.error(c.post(places, dict(where, label="Madison", note=ANSI), token=tok), 400, "invalid_field",
+              "a saved place with an ANSI escape in its note: 400 invalid_field note", field="note")
+    ctx.expect(c.post(places, dict(where, label="Madison", note=""), token=tok), 201,
+               "a saved place with an empty note (no note): 201")
+    ctx.expect(c.get(places, token=tok), 200, "... and only that place was saved",
+               lambda r: must([p["label"] for p in r.json["items"]] == ["Madison"], "%r" % r.json))
+
+    r = c.post("/api/chat/conversations", {}, token=tok)
+    ctx.expect(r, 201, "a chat conversation")
+    conv = r.json["id"]
+    for bad in (ANSI, C1) + BLANKS:
+        ctx.error(c.post("/api/chat/conversations/%d/messages" % conv, {"text": bad}, token=tok), 400,
+                  "invalid_field", "a chat message %r: 400 invalid_field text" % bad, field="text")
+    ctx.expect(c.get("/api/chat/conversations/%d" % conv, token=tok), 200, "... and none was stored or sent",
+               lambda r: must(r.json["messages"] == [], "%r" % r.json))
+
+    ctx.error(c.post("/api/users", user_body(ctx.name("txt2"), BIDI)), 400, "invalid_field",
+              "a display name with a bidi override: 400 invalid_field display_name", field="display_name")
+    ctx.error(c.post("/api/parks/30/reviews", {"stars": 3, "title": "\u00a0", "body": "Fine."}, token=tok), 400,
+              "invalid_field", "a review titled with a no-break space alone: 400 invalid_field title", field="title")

@@ -128,6 +128,34 @@ main(void)
 	P("{\"name\":null}");
 	is_int(json_str(&rq, &rs, "name", 1, 5, true, &s), 400, "null is absent for a required field");
 
+	/* Text people write: the one rule (json_text). */
+	static const struct { const char *body; bool multiline; int status; const char *what; } texts[] = {
+		{ "{\"name\":\"Caf\xc3\xa9 at dawn \xe2\x9c\x93\"}", false, 0, "plain text with accents and symbols" },
+		{ "{\"name\":\"a\\nb\\tc\\r\\nd\"}", true, 0, "a body keeps newlines, tabs and CRLF" },
+		{ "{\"name\":\"a\\nb\"}", false, 400, "a title refuses a newline" },
+		{ "{\"name\":\"a\\tb\"}", false, 400, "a title refuses a tab" },
+		{ "{\"name\":\"a\\rb\"}", true, 400, "a lone CR, which overwrites a terminal line, is refused" },
+		{ "{\"name\":\"\\u001b[31mred\"}", true, 400, "an ANSI escape (ESC) is refused" },
+		{ "{\"name\":\"a\\u007fb\"}", false, 400, "DEL is refused" },
+		{ "{\"name\":\"a\xc2\x9b" "31mb\"}", true, 400, "a C1 control (CSI, U+009B) is refused" },
+		{ "{\"name\":\"abc\xe2\x80\xae" "gpj.exe\"}", false, 400, "a bidi override (U+202E) is refused" },
+		{ "{\"name\":\"a\xe2\x81\xa6" "b\"}", true, 400, "a bidi isolate (U+2066) is refused" },
+		{ "{\"name\":\"a\xe2\x80\xa8" "b\"}", false, 400, "a title refuses the line separator U+2028" },
+		{ "{\"name\":\" \"}", false, 400, "\" \" is blank" },
+		{ "{\"name\":\" \\n\\t \"}", true, 400, "white space alone is blank" },
+		{ "{\"name\":\"\xc2\xa0\xe3\x80\x80\xe2\x80\x8b\xef\xbb\xbf\"}", false, 400,
+		  "no-break, ideographic and zero-width spaces alone are blank" },
+		{ "{\"name\":\" x \"}", false, 0, "text with spaces around it is not blank" },
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		is_int(parse(texts[i].body, strlen(texts[i].body)), 0, "%s", texts[i].what);
+		is_int(json_text(&rq, &rs, "name", 100, true, texts[i].multiline, &s), texts[i].status,
+		       "... json_text answers %d", texts[i].status);
+		if (texts[i].status != 0)
+			ok(strcmp(code(), "invalid_field") == 0 && strcmp(field_of(), "name") == 0,
+			   "... invalid_field naming the field");
+	}
+
 	/* Integers. */
 	int64_t v;
 	bool present;
