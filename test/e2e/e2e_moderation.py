@@ -121,3 +121,13 @@ def text_fields_refuse_controls_and_blank_titles(ctx):
               "a display name with a bidi override: 400 invalid_field display_name", field="display_name")
     ctx.error(c.post("/api/parks/30/reviews", {"stars": 3, "title": "\u00a0", "body": "Fine."}, token=tok), 400,
               "invalid_field", "a review titled with a no-break space alone: 400 invalid_field title", field="title")
+
+
+@test
+def error_messages_never_cut_a_character(ctx):
+    name = "x" * 63 + "\u2026yz"  # byte 64 falls inside the 3-byte "…"
+    r = ctx.c.post("/api/quiz/results", {"answers": {name: "a"}})
+    ctx.error(r, 400, "unknown_field", "an unknown 68-byte quiz question: 400 unknown_field, valid UTF-8 throughout",
+              field="answers." + "x" * 63 + "\u2026",
+              check=lambda r: must(r.body.decode("utf-8") and "x" * 63 + "\u2026" in r.json["error"]["message"],
+                                   "message %r" % r.json["error"]["message"]))
