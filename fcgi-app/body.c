@@ -209,9 +209,12 @@ json_int(struct request *rq, struct response *rs, const char *name, int64_t min,
 	int status = lookup(rq, rs, name, required, present, &it);
 	if (status != 0 || it == NULL)
 		return status;
-	/* valueint saturates and truncates (4.7 -> 4), so judge the double. */
+	/* valueint saturates and truncates (4.7 -> 4), so judge the double. It is cast only once it
+	 * is known to fit: (double)INT64_MAX rounds up to 2^63, so "d > (double)max" would let 2^63
+	 * through to a cast out of range, which is undefined behaviour. */
 	double d = cJSON_IsNumber(it) ? it->valuedouble : NAN;
-	if (!isfinite(d) || d != floor(d) || d < (double)min || d > (double)max)
+	if (!isfinite(d) || d != floor(d) || d < -0x1p63 || d >= 0x1p63 || (int64_t)d < min ||
+	    (int64_t)d > max)
 		return resp_error(rq, rs, 400, "invalid_field", name,
 				  arena_printf(rq->a, "Field \"%s\" must be a whole number from %lld to %lld.",
 					       name, (long long)min, (long long)max));

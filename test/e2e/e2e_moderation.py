@@ -131,3 +131,16 @@ def error_messages_never_cut_a_character(ctx):
               field="answers." + "x" * 63 + "\u2026",
               check=lambda r: must(r.body.decode("utf-8") and "x" * 63 + "\u2026" in r.json["error"]["message"],
                                    "message %r" % r.json["error"]["message"]))
+
+
+@test
+def huge_numbers_are_refused_not_cast(ctx):
+    c = ctx.c
+    tok, _ = signup(ctx, "num")
+    for raw in ("9223372036854775808", "9223372036854775807", "1e300", "-9223372036854775809"):
+        body = '{"label":"Camp","latitude":44.4,"longitude":-110.6,"channel_id":%s}' % raw
+        ctx.error(c.request("POST", "/api/users/me/locations", body=body, token=tok), 400, "invalid_field",
+                  "a saved place with channel_id %s: 400 invalid_field channel_id (no cast out of range)" % raw,
+                  field="channel_id")
+    ctx.expect(c.get("/api/users/me/locations", token=tok), 200, "... and nothing was saved",
+               lambda r: must(r.json["items"] == [], "%r" % r.json))
