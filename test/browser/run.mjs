@@ -277,6 +277,16 @@ test('sign in: next= leads only to pages of this site (backslash, tab, newline, 
   expect(new URL(p.url()).pathname === '/park.html', `a good next led to ${p.url()}`);
 });
 
+test('not found: an address that holds nothing shows the site\'s 404 page with its header', async (page) => {
+  const res = await page.goto('/no-such-trail/here.html');
+  expect(res.status() === 404, `status ${res.status()}`);
+  await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Parks' }).waitFor();
+  await shot(page, 'not-found');
+  await page.getByRole('link', { name: 'Find a national park' }).click();
+  await page.getByRole('heading', { name: 'Find a national park' }).waitFor();
+}, { expectStatus: [404] });
+
 test('boards: read a camping board, post on it (text stays text), post on a park board', async (page) => {
   await page.goto('/boards.html');
   await page.locator('.board-nav').getByRole('link', { name: /Forest/ }).click();

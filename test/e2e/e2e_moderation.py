@@ -144,3 +144,90 @@ def huge_numbers_are_refused_not_cast(ctx):
                   field="channel_id")
     ctx.expect(c.get("/api/users/me/locations", token=tok), 200, "... and nothing was saved",
                lambda r: must(r.json["items"] == [], "%r" % r.json))
+
+
+# nginx's own refusals: the API's JSON envelope, or the site's 404 page; never nginx's banner page.
+def is_json_error(r, status, code):
+    return (r.status == status and (r.header("Content-Type") or "").startswith("application/json")
+            and isinstance(r.json, dict) and r.json.get("error", {}).get("code") == code)
+
+
+def is_site_404(r):
+    body = r.body.decode("utf-8", "replace")
+    return (r.status == 404 and (r.header("Content-Type") or "").startswith("text/html")
+            and "Page not found" in body and 'href="/style.css"' in body and "site-header" in body
+            and "<center>nginx</center>" not in body)
+
+
+def nginx_error_pages(ctx, get, where):
+    """get(method, target) -> Response-like (status, header(), body, json)."""
+    for target in ("/api/parks?q=" + "a" * 20000, "/" + "a" * 20000):
+        r = get("GET", target)
+        ctx.ok(r is not None and is_json_error(r, 414, "uri_too_long"),
+               "%s: a %d-byte request line (%s...): 414 in the JSON envelope, not nginx's page"
+               % (where, len(target), target[:14]), lambda: r and r.describe())
+    for target in ("/api/health", "/", "/index.html"):
+        r = get("TRACE", target)
+        ctx.ok(r is not None and is_json_error(r, 405, "method_not_allowed"),
+               "%s: TRACE %s: 405 in the JSON envelope" % (where, target), lambda: r and r.describe())
+    r = get("GET", "/api")
+    ctx.ok(r is not None and is_json_error(r, 404, "not_found"),
+           "%s: GET /api (no slash): 404 in the JSON envelope, not nginx's redirect page" % where,
+           lambda: r and r.describe())
+    for target in ("/no-such-page.html", "/js/", "/404.html"):
+        r = get("GET", target)
+        ctx.ok(r is not None and is_site_404(r),
+               "%s: GET %s: 404 with the site's own page (its stylesheet and header)" % (where, target),
+               lambda: r and r.describe())
+    r = get("GET", "/api/no-such-thing")
+    ctx.ok(r is not None and is_json_error(r, 404, "not_found"),
+           "%s: GET /api/no-such-thing: still the app's JSON 404" % where, lambda: r and r.describe())
+
+
+@test
+def nginx_refusals_are_json_or_the_site_404(ctx):
+    nginx_error_pages(ctx, lambda m, t: ctx.c.request(m, t), "dev")
+
+
+def prod_curl(prod, path, method, http11=False):
+    """Prod.curl, optionally over HTTP/1.1."""
+    if not http11:
+        return prod.curl(path, method=method)
+    from e2e_ops import DOMAIN
+    import subprocess
+    p = subprocess.run(["curl", "-sS", "-i", "--http1.1", "--max-time", "10", "-X", method, "--cacert",
+                        prod.dir + "/cert.pem", "--resolve", "%s:%d:127.0.0.1" % (DOMAIN, prod.https),
+                        "https://%s:%d%s" % (DOMAIN, prod.https, path)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+    if p.returncode != 0:
+        return None, {}, p.stderr.decode(errors="replace")
+    head, _, body = p.stdout.decode("utf-8", "replace").partition("\r\n\r\n")
+    lines = head.split("\r\n")
+    hdrs = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        hdrs.setdefault(name.strip().lower(), []).append(value.strip())
+    return int(lines[0].split()[1]), hdrs, body
+
+
+@test
+def prod_nginx_refusals_are_json_or_the_site_404(ctx):
+    from e2e_ops import Prod
+    from e2elib import Response
+    prod = Prod(ctx.stack)
+    try:
+        why = prod.start()
+        ctx.ok(why is None, "the production nginx starts for the error pages", why)
+        if why is not None:
+            return
+
+        def get(method, target):
+            # A request line too long for the header buffers is an HTTP/1.1 notion: over HTTP/2
+            # the path is a header field, and nginx resets the stream without a page.
+            st, h, body = prod_curl(prod, target, method, http11=len(target) > 8000)
+            if st is None:
+                return None
+            return Response(st, "", [(k, v) for k, vs in h.items() for v in vs], body.encode())
+        nginx_error_pages(ctx, get, "prod over HTTPS")
+    finally:
+        prod.stop()
