@@ -180,7 +180,7 @@ closed_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 	jw_kstring(w, "reason", (const char *)sqlite3_column_text(st, 1));
 	jw_kstring(w, "note", (const char *)sqlite3_column_text(st, 2));
 	jw_kstring(w, "created_at", (const char *)sqlite3_column_text(st, 3));
-	jw_kstring(w, "resolved_at", (const char *)sqlite3_column_text(st, 20));
+	jw_kstring(w, "resolved_at", (const char *)sqlite3_column_text(st, 6 + REVIEW_COLUMN_COUNT));
 	jw_key(w, "reporter");
 	jw_object(w);
 	jw_kint(w, "id", sqlite3_column_int64(st, 4));
@@ -188,7 +188,7 @@ closed_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 	jw_end(w);
 	jw_key(w, "review");
 	reviews_write(w, st, 6, SHOW_HIDDEN_ALWAYS);
-	decision_write(w, st, 21);
+	decision_write(w, st, 6 + REVIEW_COLUMN_COUNT + 1);
 	jw_end(w);
 	return SQLITE_OK;
 }
@@ -231,7 +231,7 @@ hidden_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 	jw_object(w);
 	jw_key(w, "review");
 	reviews_write(w, st, 0, SHOW_HIDDEN_ALWAYS);
-	decision_write(w, st, 14);
+	decision_write(w, st, REVIEW_COLUMN_COUNT);
 	jw_end(w);
 	return SQLITE_OK;
 }
