@@ -126,6 +126,41 @@ json_str(struct request *rq, struct response *rs, const char *name, size_t min_c
 	return 0;
 }
 
+/* The code point at *p, which is valid UTF-8 (json_parse_body checked the whole body); advances *p. */
+static uint32_t
+next_code_point(const unsigned char **p)
+{
+	const unsigned char *s = *p;
+	int n = s[0] < 0x80 ? 1 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	uint32_t c = n == 1 ? s[0] : s[0] & (0x3fu >> (n - 1));
+	for (int i = 1; i < n; i++)
+		c = c << 6 | (s[i] & 0x3fu);
+	*p = s + n;
+	return c;
+}
+
+/* White space, visible or not: a title made only of these looks empty. */
+static bool
+is_blank_char(uint32_t c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0xa0 || c == 0x1680 ||
+	       (c >= 0x2000 && c <= 0x200d) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
+	       c == 0x205f || c == 0x2060 || c == 0x3000 || c == 0xfeff;
+}
+
+/* Characters no one should be able to put in front of other people: the C0 and C1 controls and
+ * DEL (ANSI escape sequences, a carriage return that overwrites a log line), and the bidi
+ * embeddings, overrides and isolates, which reorder the text shown around them. A multiline body
+ * keeps tabs and line breaks (CR only as part of CRLF); a single line keeps neither. */
+static bool
+is_refused_char(uint32_t c, uint32_t next, bool multiline)
+{
+	if (multiline && (c == '\n' || c == '\t' || (c == '\r' && next == '\n')))
+		return false;
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) ||
+	       (c >= 0x2066 && c <= 0x2069) || (!multiline && (c == 0x2028 || c == 0x2029));
+}
+
 int
 json_text(struct request *rq, struct response *rs, const char *name, size_t max_chars,
 	  bool required, bool multiline, const char **out)
@@ -134,13 +169,14 @@ json_text(struct request *rq, struct response *rs, const char *name, size_t max_
 	if (status != 0 || *out == NULL)
 		return status;
 	bool blank = true;
-	for (const unsigned char *p = (const unsigned char *)*out; *p; p++) {
-		if (*p == 0x7f || (*p < 0x20 && !(multiline && (*p == '\n' || *p == '\r' || *p == '\t'))))
+	const unsigned char *p = (const unsigned char *)*out;
+	while (*p != '\0') {
+		uint32_t c = next_code_point(&p);
+		if (is_refused_char(c, *p, multiline))
 			return resp_error(rq, rs, 400, "invalid_field", name,
 					  arena_printf(rq->a, "Field \"%s\" may not contain control characters.",
 						       name));
-		if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t')
-			blank = false;
+		blank = blank && is_blank_char(c);
 	}
 	if (blank)
 		return resp_error(rq, rs, 400, "invalid_field", name,
@@ -173,9 +209,12 @@ json_int(struct request *rq, struct response *rs, const char *name, int64_t min,
 	int status = lookup(rq, rs, name, required, present, &it);
 	if (status != 0 || it == NULL)
 		return status;
-	/* valueint saturates and truncates (4.7 -> 4), so judge the double. */
+	/* valueint saturates and truncates (4.7 -> 4), so judge the double. It is cast only once it
+	 * is known to fit: (double)INT64_MAX rounds up to 2^63, so "d > (double)max" would let 2^63
+	 * through to a cast out of range, which is undefined behaviour. */
 	double d = cJSON_IsNumber(it) ? it->valuedouble : NAN;
-	if (!isfinite(d) || d != floor(d) || d < (double)min || d > (double)max)
+	if (!isfinite(d) || d != floor(d) || d < -0x1p63 || d >= 0x1p63 || (int64_t)d < min ||
+	    (int64_t)d > max)
 		return resp_error(rq, rs, 400, "invalid_field", name,
 				  arena_printf(rq->a, "Field \"%s\" must be a whole number from %lld to %lld.",
 					       name, (long long)min, (long long)max));

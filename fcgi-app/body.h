@@ -17,11 +17,15 @@
  * each at most once. Strings may not contain NUL. */
 int json_parse_body(struct request *rq, struct response *rs, const char *const fields[]);
 
-/* A string of min..max characters (code points), valid UTF-8. Absent or null: NULL when optional. */
+/* A string of min..max characters (code points), valid UTF-8. Absent or null: NULL when optional.
+ * Only for values checked afterwards against a list or a pattern (an enum, a month, a username) and
+ * for passwords: text that people write goes through json_text. */
 int json_str(struct request *rq, struct response *rs, const char *name, size_t min_chars,
 	     size_t max_chars, bool required, const char **out);
-/* Text shown to other people: json_str of 1..max characters, not blank, and no control characters
- * (newlines and tabs allowed when multiline). */
+/* The one rule for text people write (titles, bodies, labels, notes, messages, names, reasons):
+ * json_str of 1..max characters, not blank (white space alone, Unicode spaces included), and no
+ * control characters: C0 and C1 controls, DEL and bidi overrides are refused; a multiline body
+ * keeps newlines, tabs and CRLF. */
 int json_text(struct request *rq, struct response *rs, const char *name, size_t max_chars,
 	      bool required, bool multiline, const char **out);
 /* An integral JSON number in min..max (4.5, "4", true are refused). *present tells if it was given. */

@@ -374,7 +374,7 @@ chat_send(struct request *rq, struct response *rs)
 	const char *text;
 	int status;
 	if ((status = json_parse_body(rq, rs, fields)) != 0 ||
-	    (status = json_str(rq, rs, "text", 1, 2000, true, &text)) != 0)
+	    (status = json_text(rq, rs, "text", 2000, true, true, &text)) != 0)
 		return status;
 	int64_t conv = rq->ids[0];
 

@@ -96,6 +96,18 @@ month_ok(const char *s)
 	return year >= 1900 && month >= 1 && month <= 12 && year * 12 + month - 1 <= this_month;
 }
 
+/* The note: "" is no note (as stored); anything else is text like every other (json_text). */
+static int
+read_note(struct request *rq, struct response *rs, const char **note)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(rq->json, "note");
+	if (cJSON_IsString(it) && it->valuestring[0] == '\0') {
+		*note = "";
+		return 0;
+	}
+	return json_text(rq, rs, "note", 500, false, true, note);
+}
+
 /* Reads and checks the body; on create the label and coordinates are required. */
 static int
 read_fields(struct request *rq, struct response *rs, bool create, struct fields *f)
@@ -106,14 +118,14 @@ read_fields(struct request *rq, struct response *rs, bool create, struct fields 
 	memset(f, 0, sizeof(*f));
 	int status;
 	if ((status = json_parse_body(rq, rs, names)) != 0 ||
-	    (status = json_str(rq, rs, "label", 1, 80, create, &f->label)) != 0 ||
+	    (status = json_text(rq, rs, "label", 80, create, false, &f->label)) != 0 ||
 	    (status = json_num(rq, rs, "latitude", -90, 90, create, &f->latitude,
 			       &f->has_lat)) != 0 ||
 	    (status = json_num(rq, rs, "longitude", -180, 180, create, &f->longitude,
 			       &f->has_lon)) != 0 ||
 	    (status = json_int(rq, rs, "channel_id", 1, INT64_MAX, false, &f->channel_id,
 			       &f->has_channel)) != 0 ||
-	    (status = json_str(rq, rs, "note", 0, 500, false, &f->note)) != 0 ||
+	    (status = read_note(rq, rs, &f->note)) != 0 ||
 	    (status = json_str(rq, rs, "visited_on", 7, 7, false, &f->visited_on)) != 0)
 		return status;
 	if (f->visited_on != NULL && !month_ok(f->visited_on))

@@ -93,8 +93,8 @@ posts_create(struct request *rq, struct response *rs)
 	const char *title, *body;
 	int status;
 	if ((status = json_parse_body(rq, rs, post_fields)) != 0 ||
-	    (status = json_str(rq, rs, "title", 1, 120, true, &title)) != 0 ||
-	    (status = json_str(rq, rs, "body", 1, 5000, true, &body)) != 0)
+	    (status = json_text(rq, rs, "title", 120, true, false, &title)) != 0 ||
+	    (status = json_text(rq, rs, "body", 5000, true, true, &body)) != 0)
 		return status;
 	int rc = db_begin();
 	if (rc != SQLITE_OK)
@@ -143,8 +143,8 @@ posts_patch(struct request *rq, struct response *rs)
 	const char *title, *body;
 	int status;
 	if ((status = json_parse_body(rq, rs, post_fields)) != 0 ||
-	    (status = json_str(rq, rs, "title", 1, 120, false, &title)) != 0 ||
-	    (status = json_str(rq, rs, "body", 1, 5000, false, &body)) != 0)
+	    (status = json_text(rq, rs, "title", 120, false, false, &title)) != 0 ||
+	    (status = json_text(rq, rs, "body", 5000, false, true, &body)) != 0)
 		return status;
 	int64_t id = rq->ids[0], author;
 	int rc;

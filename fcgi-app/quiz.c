@@ -23,6 +23,7 @@
 #include "json.h"
 #include "page.h"
 #include "parks.h"
+#include "util.h"
 
 enum { Q_CLIMATE, Q_TERRAIN, Q_WATER, Q_ACTIVITY, Q_INTEREST, Q_LODGING, Q_WANTED };
 enum { INTEREST_VERY, INTEREST_SOMEWHAT, INTEREST_NOT_VERY, INTEREST_NOT_AT_ALL };
@@ -321,10 +322,11 @@ read_answers(struct request *rq, struct response *rs, uint8_t answer[QUIZ_QUESTI
 		int q = 0;
 		while (q < QUIZ_QUESTIONS && strcmp(questions[q].id, it->string) != 0)
 			q++;
-		const char *field = arena_printf(rq->a, "answers.%.64s", it->string);
+		const char *name = utf8_cut(rq->a, it->string, 64); /* echoed: cut, never mid-character */
+		const char *field = arena_printf(rq->a, "answers.%s", name);
 		if (q == QUIZ_QUESTIONS)
 			return resp_error(rq, rs, 400, "unknown_field", field,
-					  arena_printf(rq->a, "There is no question \"%.64s\".", it->string));
+					  arena_printf(rq->a, "There is no question \"%s\".", name));
 		if (seen[q])
 			return resp_error(rq, rs, 400, "invalid_field", field,
 					  arena_printf(rq->a, "Question \"%s\" is answered twice.", questions[q].id));

@@ -1,6 +1,8 @@
 /* reports.c: a reader reports a review; an admin works through the open reports oldest first and
  * hides or unhides reviews. Every moderation decision is written to moderation_log and closes the
- * review's open reports. */
+ * review's open reports; hiding also holds the author's later reviews of the park hidden until a
+ * moderator unhides one (schema/011_moderation.sql). Hidden reviews and closed reports are listed,
+ * newest first, so a decision can be found again and undone. */
 #include "reports.h"
 
 #include <string.h>
@@ -22,6 +24,24 @@ static const char SQL_QUEUE[] =
 	"  FROM reports rp JOIN users ru ON ru.id = rp.user_id JOIN ratings r ON r.id = rp.review_id"
 	"  JOIN users u ON u.id = r.user_id"
 	" WHERE rp.resolved_at IS NULL AND rp.id > ?1 ORDER BY rp.id LIMIT ?2";
+/* The decision behind a review: its latest moderation_log entry and who made it (NULL: the
+ * hold, not a person). Five columns, joined as "m" and "a". */
+#define DECISION_COLUMNS "m.action, m.reason, m.created_at, a.id, a.username"
+#define DECISION_JOIN                                                                        \
+	" LEFT JOIN moderation_log m ON m.id = (SELECT max(id) FROM moderation_log"          \
+	"                                       WHERE review_id = r.id)"                      \
+	" LEFT JOIN users a ON a.id = m.admin_id"
+/* Closed reports, newest first (review columns from 6, then resolved_at and the decision). */
+static const char SQL_CLOSED[] =
+	"SELECT rp.id, rp.reason, rp.note, rp.created_at, ru.id, ru.username, " REVIEW_COLUMNS
+	", rp.resolved_at, " DECISION_COLUMNS
+	"  FROM reports rp JOIN users ru ON ru.id = rp.user_id JOIN ratings r ON r.id = rp.review_id"
+	"  JOIN users u ON u.id = r.user_id" DECISION_JOIN
+	" WHERE rp.resolved_at IS NOT NULL AND rp.id < ?1 ORDER BY rp.id DESC LIMIT ?2";
+/* Hidden reviews, newest first (?1 = 1: the partial index's condition). */
+static const char SQL_HIDDEN[] =
+	"SELECT " REVIEW_COLUMNS ", " DECISION_COLUMNS REVIEW_FROM DECISION_JOIN
+	" WHERE r.hidden = ?1 AND r.title IS NOT NULL AND r.id < ?2 ORDER BY r.id DESC LIMIT ?3";
 static const char SQL_HIDE[] =
 	"UPDATE ratings SET hidden = ?2 WHERE id = ?1";
 static const char SQL_RESOLVE[] =
@@ -29,6 +49,12 @@ static const char SQL_RESOLVE[] =
 static const char SQL_LOG[] =
 	"INSERT INTO moderation_log (review_id, admin_id, action, reason, created_at)"
 	" VALUES (?1, ?2, ?3, ?4, ?5)";
+
+static const char SQL_HOLD[] =
+	"INSERT OR REPLACE INTO moderation_holds (user_id, park_id, review_id, created_at)"
+	" VALUES (?1, ?2, ?3, ?4)";
+static const char SQL_UNHOLD[] =
+	"DELETE FROM moderation_holds WHERE user_id = ?1 AND park_id = ?2";
 
 static const char *const reasons[] = { "spam", "offensive", "off_topic", "other", NULL };
 
@@ -121,18 +147,112 @@ report_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 	return SQLITE_OK;
 }
 
+/* The decision from column col (DECISION_COLUMNS), or null when none was logged. */
+static void
+decision_write(struct jw *w, sqlite3_stmt *st, int col)
+{
+	jw_key(w, "decision");
+	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+		jw_null(w);
+		return;
+	}
+	jw_object(w);
+	jw_kstring(w, "action", (const char *)sqlite3_column_text(st, col));
+	jw_kstring(w, "reason", (const char *)sqlite3_column_text(st, col + 1));
+	jw_kstring(w, "created_at", (const char *)sqlite3_column_text(st, col + 2));
+	jw_key(w, "admin");
+	if (sqlite3_column_type(st, col + 3) == SQLITE_NULL) {
+		jw_null(w);
+	} else {
+		jw_object(w);
+		jw_kint(w, "id", sqlite3_column_int64(st, col + 3));
+		jw_kstring(w, "username", (const char *)sqlite3_column_text(st, col + 4));
+		jw_end(w);
+	}
+	jw_end(w);
+}
+
+/* A closed report: an open one's members, when it closed and the review's latest decision. */
+static int
+closed_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
+{
+	(void)rq;
+	jw_object(w);
+	jw_kint(w, "id", sqlite3_column_int64(st, 0));
+	jw_kstring(w, "reason", (const char *)sqlite3_column_text(st, 1));
+	jw_kstring(w, "note", (const char *)sqlite3_column_text(st, 2));
+	jw_kstring(w, "created_at", (const char *)sqlite3_column_text(st, 3));
+	jw_kstring(w, "resolved_at", (const char *)sqlite3_column_text(st, 6 + REVIEW_COLUMN_COUNT));
+	jw_key(w, "reporter");
+	jw_object(w);
+	jw_kint(w, "id", sqlite3_column_int64(st, 4));
+	jw_kstring(w, "username", (const char *)sqlite3_column_text(st, 5));
+	jw_end(w);
+	jw_key(w, "review");
+	reviews_write(w, st, 6, SHOW_HIDDEN_ALWAYS);
+	decision_write(w, st, 6 + REVIEW_COLUMN_COUNT + 1);
+	jw_end(w);
+	return SQLITE_OK;
+}
+
+/* GET /api/admin/reports[?status=open|closed]: open reports oldest first (the queue), or closed
+ * ones newest first (to find a decision again). */
 int
 reports_queue(struct request *rq, struct response *rs)
 {
-	struct page pg;
 	int status;
-	if ((status = admins_only(rq, rs)) != 0 ||
-	    (status = page_read(rq, rs, "reports", &pg)) != 0)
+	if ((status = admins_only(rq, rs)) != 0)
 		return status;
+	bool bad = false;
+	const char *which = query_get(rq, "status", &bad);
+	if (bad)
+		return resp_error(rq, rs, 400, "invalid_field", NULL, "The query string has a bad %-escape.");
+	bool closed = which != NULL && strcmp(which, "closed") == 0;
+	if (which != NULL && !closed && strcmp(which, "open") != 0)
+		return resp_error(rq, rs, 400, "invalid_field", "status", "status must be open or closed.");
+	struct page pg;
+	if ((status = page_read(rq, rs, closed ? "closed" : "reports", &pg)) != 0)
+		return status;
+	if (closed) {
+		sqlite3_stmt *s = db_stmt(SQL_CLOSED);
+		sqlite3_bind_int64(s, 1, page_before(&pg));
+		sqlite3_bind_int64(s, 2, pg.limit + 1);
+		return page_answer(rq, rs, s, "closed", -1, &pg, closed_item);
+	}
 	sqlite3_stmt *s = db_stmt(SQL_QUEUE); /* oldest first: the page starts after the cursor's id */
 	sqlite3_bind_int64(s, 1, pg.id);
 	sqlite3_bind_int64(s, 2, pg.limit + 1);
 	return page_answer(rq, rs, s, "reports", -1, &pg, report_item);
+}
+
+/* A hidden review with its latest decision. */
+static int
+hidden_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
+{
+	(void)rq;
+	jw_object(w);
+	jw_key(w, "review");
+	reviews_write(w, st, 0, SHOW_HIDDEN_ALWAYS);
+	decision_write(w, st, REVIEW_COLUMN_COUNT);
+	jw_end(w);
+	return SQLITE_OK;
+}
+
+/* GET /api/admin/reviews?hidden=1: the hidden reviews, newest first. */
+int
+reports_hidden(struct request *rq, struct response *rs)
+{
+	int status;
+	if ((status = admins_only(rq, rs)) != 0)
+		return status;
+	bool bad = false;
+	const char *hidden = query_get(rq, "hidden", &bad);
+	if (bad)
+		return resp_error(rq, rs, 400, "invalid_field", NULL, "The query string has a bad %-escape.");
+	if (hidden == NULL || strcmp(hidden, "1") != 0)
+		return resp_error(rq, rs, 400, "invalid_field", "hidden",
+				  "hidden must be 1: this list holds the hidden reviews.");
+	return page_list(rq, rs, "hidden", SQL_HIDDEN, 1, hidden_item);
 }
 
 int
@@ -155,8 +275,11 @@ reports_moderate(struct request *rq, struct response *rs)
 		return db_fail(rq, rs, rc);
 	if ((status = reviews_find(rq, rs, rq->ids[0], &ref)) != 0)
 		return status;
-	/* Every decision is logged, a "keep it visible" one too: it closes the open reports. */
+	/* Every decision is logged, a "keep it visible" one too: it closes the open reports. Hiding
+	 * holds the author's reviews of the park hidden across delete and re-post; unhiding lifts it. */
 	if ((rc = db_exec(SQL_HIDE, "ii", ref.id, (int64_t)hidden)) != SQLITE_OK ||
+	    (rc = hidden ? db_exec(SQL_HOLD, "iiit", ref.author_id, ref.park_id, ref.id, now)
+			 : db_exec(SQL_UNHOLD, "ii", ref.author_id, ref.park_id)) != SQLITE_OK ||
 	    (rc = db_exec(SQL_RESOLVE, "it", ref.id, now)) != SQLITE_OK ||
 	    (rc = db_exec(SQL_LOG, "iittt", ref.id, rq->user->id, hidden ? "hide" : "unhide", reason,
 			  now)) != SQLITE_OK)

@@ -59,8 +59,18 @@ static const char SQL_DELETE_ROW[] =
 /* A review is written into a new row (see the schema: ids follow the order reviews were written). */
 static const char SQL_INSERT_ROW[] =
 	"INSERT INTO ratings (user_id, park_id, stars, rated_at, updated_at, title, body, visited_on,"
-	"                     camper_type, review_created_at, review_updated_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id";
+	"                     camper_type, review_created_at, review_updated_at, hidden)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11) RETURNING id";
+/* A bare rating row (no review): the rating a deleted review leaves behind. */
+static const char SQL_INSERT_RATING[] =
+	"INSERT INTO ratings (user_id, park_id, stars, rated_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+/* A moderator hid this author's review of this park and has not unhidden one since (schema/011). */
+static const char SQL_HELD[] =
+	"SELECT 1 FROM moderation_holds WHERE user_id = ?1 AND park_id = ?2";
+static const char SQL_LOG_HELD[] =
+	"INSERT INTO moderation_log (review_id, admin_id, action, reason, created_at)"
+	" VALUES (?1, NULL, 'hide', 'Written again while a moderator kept the author''s earlier review"
+	" of this park hidden.', ?2)";
 /* ?5/?6 = '' clears visited_on/camper_type; NULL leaves them. SET expressions see the old row. */
 static const char SQL_PATCH[] =
 	"UPDATE ratings SET stars = coalesce(?2, stars),"
@@ -212,7 +222,7 @@ reviews_answer(struct request *rq, struct response *rs, int status, int64_t id,
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		db_done(st);
-		return db_fail(rq, rs, rc == SQLITE_DONE ? SQLITE_ERROR : rc);
+		return db_fail(rq, rs, rc);
 	}
 	struct jw w;
 	jw_init(&w, rq->a);
@@ -314,6 +324,14 @@ reviews_create(struct request *rq, struct response *rs)
 	db_done(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(rq, rs, rc);
+	s = db_stmt(SQL_HELD);
+	sqlite3_bind_int64(s, 1, uid);
+	sqlite3_bind_int64(s, 2, park_id);
+	int held_rc = sqlite3_step(s);
+	db_done(s);
+	if (held_rc != SQLITE_ROW && held_rc != SQLITE_DONE)
+		return db_fail(rq, rs, held_rc);
+	bool held = held_rc == SQLITE_ROW;
 	if (reviewed) {
 		db_rollback();
 		return resp_error_ref(rq, rs, 409, "already_reviewed",
@@ -334,13 +352,16 @@ reviews_create(struct request *rq, struct response *rs)
 	sqlite3_bind_text(s, 8, in.visited_on, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 9, in.camper_type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 10, now, -1, SQLITE_STATIC);
+	/* Deleting a hidden review and writing it again must not undo the moderator: while the hold
+	 * lasts the new review is hidden too (its stars out of the figures), and the log says why. */
+	sqlite3_bind_int(s, 11, held);
 	int64_t id = 0;
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(s, 0);
 		rc = sqlite3_step(s); /* finish the RETURNING statement so the insert completes */
 	}
 	db_done(s);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE || (held && (rc = db_exec(SQL_LOG_HELD, "it", id, now)) != SQLITE_OK))
 		return db_fail(rq, rs, rc);
 	if ((status = reviews_answer(rq, rs, 201, id, SHOW_HIDDEN_IF_TRUE)) != 201)
 		return status;
@@ -406,11 +427,12 @@ reviews_delete(struct request *rq, struct response *rs)
 		db_rollback();
 		return resp_error(rq, rs, 403, "forbidden", NULL, "Only the author can delete a review.");
 	}
-	/* The rating stays, in a row of its own; votes and reports go with the review's row. */
+	/* The rating stays, in a row of its own; votes and reports go with the review's row. A hidden
+	 * review's stars were out of the figures and go with it, so deleting it brings nothing back. */
 	const char *now = iso_time(rq->a, time(NULL));
 	if ((rc = db_exec(SQL_DELETE_ROW, "i", ref.id)) != SQLITE_OK ||
-	    (rc = db_exec(SQL_INSERT_ROW, "iiittttttt", ref.author_id, ref.park_id, ref.stars,
-			  ref.rated_at, ref.updated_at, NULL, NULL, NULL, NULL, NULL)) != SQLITE_OK ||
+	    (!ref.hidden && (rc = db_exec(SQL_INSERT_RATING, "iiitt", ref.author_id, ref.park_id,
+					  ref.stars, ref.rated_at, ref.updated_at)) != SQLITE_OK) ||
 	    (!own && (rc = db_exec(SQL_LOG_DELETE, "iit", ref.id, rq->user->id, now)) != SQLITE_OK) ||
 	    (rc = db_commit()) != SQLITE_OK)
 		return db_fail(rq, rs, rc);

@@ -30,6 +30,7 @@ extern const char *const camper_types[CAMPER_TYPE_COUNT];
 	"r.id, r.park_id, u.id, u.username, u.display_name, r.stars, r.title, r.body,"      \
 	" r.visited_on, r.camper_type, r.helpful_count, r.review_created_at,"               \
 	" r.review_updated_at, r.hidden"
+#define REVIEW_COLUMN_COUNT 14 /* keep with the list above: the columns a caller's own follow */
 #define REVIEW_FROM " FROM ratings r JOIN users u ON u.id = r.user_id"
 
 /* Whether a review object has "hidden", which only those allowed to see hidden reviews get (the

@@ -57,6 +57,7 @@ static const struct route routes[] = {
 	{ M_DELETE, "/api/reviews/:id/helpful",  helpful_delete,   R_AUTH },
 	{ M_POST,   "/api/reviews/:id/reports",  reports_create,   R_AUTH | R_JSON },
 	{ M_GET,    "/api/admin/reports",        reports_queue,    R_AUTH },
+	{ M_GET,    "/api/admin/reviews",        reports_hidden,   R_AUTH },
 	{ M_PATCH,  "/api/admin/reviews/:id",    reports_moderate, R_AUTH | R_JSON },
 
 	{ M_GET,    "/api/analytics/parks/:id",  analytics_park,    R_CACHE | R_PUBLIC },

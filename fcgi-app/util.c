@@ -1,4 +1,4 @@
-/* util.c: ids, UTC timestamps and base64url (see util.h). */
+/* util.c: ids, UTC timestamps, base64url and cutting UTF-8 text (see util.h). */
 #include "util.h"
 
 #include <string.h>
@@ -82,4 +82,15 @@ b64url_decode(const char *in, size_t len, unsigned char *out, size_t outcap)
 	if (acc != 0) /* leftover bits must be zero: one canonical spelling per value */
 		return -1;
 	return (long)n;
+}
+
+const char *
+utf8_cut(struct arena *a, const char *s, size_t max_bytes)
+{
+	if (strlen(s) <= max_bytes)
+		return s;
+	size_t n = max_bytes;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80) /* s[n] continues the character before */
+		n--;
+	return arena_printf(a, "%.*s\xe2\x80\xa6", (int)n, s); /* "…" */
 }

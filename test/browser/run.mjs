@@ -235,7 +235,57 @@ test('review: a second camper marks a review helpful and reports it; an admin hi
   await expectText(page.locator('.reviews li'), /No reviews yet/, 'hidden review left the list');
   await page.goto('/admin.html');
   await page.getByText('No open reports').waitFor();
+  // The decision can be found again, in the hidden reviews and the closed reports, and undone.
+  const closed = page.getByRole('list', { name: 'Closed reports' }).locator('li').filter({ hasText: 'Delicate Arch' });
+  await expectText(closed, /Looks like an advert/, 'the closed report keeps its note');
+  await expectText(closed, /Hidden by .*Advertising/, 'the closed report shows the decision');
+  const held = page.getByRole('list', { name: 'Hidden reviews' }).locator('li').filter({ hasText: 'Delicate Arch' });
+  await expectText(held, /Hidden by .*Advertising/, 'the hidden review shows who hid it and why');
+  await shot(page, 'admin-decisions');
+  await held.getByLabel('Reason for your decision').fill('Second look: fine');
+  await held.getByRole('button', { name: 'Unhide review' }).click();
+  await held.getByText('Visible again.').waitFor();
+  await openPark(page, 'arches', 'Arches');
+  await page.locator('.reviews .review').filter({ hasText: 'Delicate Arch' }).waitFor();
 });
+
+test('sign in: next= leads only to pages of this site (backslash, tab, newline, // and other origins refused)', async (page) => {
+  const username = await signUp(page, 'Nora Next');
+  const site = new URL(BASE).origin;
+  // Raw query strings: each `next` would take a prefix check off the site.
+  const bad = ['/%5Cevil.example/phish', '/\\evil.example', '/%09/evil.example', '/%0A/evil.example',
+    '//evil.example', 'https://evil.example', '%2F%2Fevil.example', 'javascript:alert(1)'];
+  for (const next of bad) {
+    const p = await newPage(t_current);
+    await p.goto(`/account.html?next=${next}`);
+    const form = p.locator('form', { has: p.getByRole('heading', { name: 'Sign in' }) });
+    await form.getByLabel('Username').fill(username);
+    await form.getByLabel('Password').fill('a long password 123');
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('heading', { name: 'Hello, Nora Next' }).waitFor().catch(() => {});
+    const u = new URL(p.url());
+    expect(u.origin === site && u.pathname === '/account.html', `next=${next} led to ${p.url()}, not ${site}/account.html`);
+    await p.context().close();
+  }
+  const p = await newPage(t_current);
+  await p.goto(`/account.html?next=${encodeURIComponent('/park.html?park=arches')}`);
+  const form = p.locator('form', { has: p.getByRole('heading', { name: 'Sign in' }) });
+  await form.getByLabel('Username').fill(username);
+  await form.getByLabel('Password').fill('a long password 123');
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByRole('heading', { name: 'Arches' }).first().waitFor();
+  expect(new URL(p.url()).pathname === '/park.html', `a good next led to ${p.url()}`);
+});
+
+test('not found: an address that holds nothing shows the site\'s 404 page with its header', async (page) => {
+  const res = await page.goto('/no-such-trail/here.html');
+  expect(res.status() === 404, `status ${res.status()}`);
+  await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Parks' }).waitFor();
+  await shot(page, 'not-found');
+  await page.getByRole('link', { name: 'Find a national park' }).click();
+  await page.getByRole('heading', { name: 'Find a national park' }).waitFor();
+}, { expectStatus: [404] });
 
 test('boards: read a camping board, post on it (text stays text), post on a park board', async (page) => {
   await page.goto('/boards.html');
@@ -364,8 +414,9 @@ test('wire: the first load of a park page comes compressed (text of 1 KiB or mor
   if (plain.length || !big.length) throw new Error(`sent uncompressed: ${plain.join(', ') || 'nothing big seen'}`);
 });
 
+let t_current = null; // the running test, for tests that open more pages (each in its own context)
 for (const t of tests) {
-  t.problems = []; t.contexts = [];
+  t.problems = []; t.contexts = []; t_current = t;
   try {
     const page = await newPage(t, t.opts.context);
     await t.fn(page);

@@ -25,6 +25,9 @@ def signup(ctx, tag):
 
 
 def admin_token(ctx):
+    """A moderator's token: the run's one admin account, made on first use."""
+    if getattr(ctx, "admin_token", None):
+        return ctx.admin_token
     name = ctx.name("mod")
     rc, out = ctl(ctx, "create-admin", name, stdin="a moderator password\n")
     if rc != 0:
@@ -32,7 +35,8 @@ def admin_token(ctx):
     r = ctx.c.post("/api/session", {"username": name, "password": "a moderator password"})
     if r.status != 200:
         raise RuntimeError("the moderator cannot sign in: %s" % r.describe())
-    return r.json["token"]
+    ctx.admin_token = r.json["token"]
+    return ctx.admin_token
 
 
 def is_average(v, want):

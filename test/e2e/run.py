@@ -857,6 +857,7 @@ def operator_commands(ctx):
 # --- each resource's tests live in their own module; importing one registers its tests here --------
 
 import e2e_reviews  # noqa: E402,F401
+import e2e_moderation  # noqa: E402,F401
 import e2e_boards  # noqa: E402,F401
 import e2e_chat  # noqa: E402,F401
 import e2e_ops  # noqa: E402,F401

@@ -17,7 +17,7 @@
 #define STEPS 400
 
 static struct cell {
-	bool rated, reviewed, hidden;
+	bool rated, reviewed, hidden, held; /* held: a moderator's hold on the author for the park */
 	int stars, camper, review_id;
 } model[USERS][PARKS];
 
@@ -64,7 +64,7 @@ step(void)
 		expect(r, c->reviewed ? 409 : 201, "review");
 		if (!c->reviewed) {
 			c->rated = c->reviewed = true;
-			c->hidden = false;
+			c->hidden = c->held; /* written again while held: hidden from the start */
 			c->stars = stars;
 			c->camper = camper;
 			c->review_id = jget(r.json, "id") ? jget(r.json, "id")->valueint : 0;
@@ -82,6 +82,7 @@ step(void)
 		if (c->reviewed) {
 			expect(call("DELETE", sfmt("/api/reviews/%d", c->review_id), NULL, "Authorization", t, NULL),
 			       204, "delete review");
+			c->rated = !c->hidden; /* a hidden review takes its rating with it */
 			c->reviewed = c->hidden = false;
 		} else {
 			expect(call("DELETE", sfmt("/api/parks/%d/rating", park), NULL, "Authorization", t, NULL),
@@ -95,7 +96,7 @@ step(void)
 			expect(call("PATCH", sfmt("/api/admin/reviews/%d", c->review_id),
 				    sfmt("{\"hidden\":%s,\"reason\":\"test\"}", hide ? "true" : "false"),
 				    "Authorization", tokens[USERS], NULL), 200, "moderate");
-			c->hidden = hide;
+			c->hidden = c->held = hide;
 		}
 		break;
 	}

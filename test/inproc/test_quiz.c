@@ -5,6 +5,7 @@
 
 #include "arena.h"
 #include "harness.h"
+#include "json.h"
 #include "quiz.h"
 
 /* {"answers":{...}} from seven option ids in question order. */
@@ -197,6 +198,13 @@ test_quiz_refuses_bad_answers(void)
 		r = call("POST", "/api/quiz/results", bad[i].body, "Authorization", ann, NULL);
 		ok(is_error(&r, 400, bad[i].code, bad[i].field), "quiz with %s: 400 %s %s", bad[i].desc, bad[i].code, bad[i].field ? bad[i].field : "");
 	}
+	/* An unknown question's name is echoed cut to 64 bytes: here byte 64 is inside a "…". */
+	r = call("POST", "/api/quiz/results",
+		 "{\"answers\":{\"" "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" "\xe2\x80\xa6" "yz\":\"a\"}}",
+		 "Authorization", ann, NULL);
+	ok(is_error(&r, 400, "unknown_field", "answers." "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		    "\xe2\x80\xa6"), "a 68-byte unknown question: 400 unknown_field, its name cut before the split character");
+	ok(r.body != NULL && utf8_valid(r.body, strlen(r.body)), "... and the answer is valid UTF-8");
 	r = call("GET", "/api/users/me/quiz-results", NULL, "Authorization", ann, NULL);
 	is_int(cJSON_GetArraySize(jget(r.json, "items")), stored, "refused answers stored nothing");
 }

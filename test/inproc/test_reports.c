@@ -196,11 +196,99 @@ test_admin_delete_logged_author_delete_not(void)
 	       "... an author's own delete is not moderation");
 }
 
+/* Hiding holds the author: a review of the same park written again after deleting the hidden one
+ * is hidden too, out of the lists and the figures, until a moderator unhides one. */
+static void
+test_hold_survives_delete_and_repost(void)
+{
+	const char *c = bearer("carol"), *admin = admin_bearer("ranger");
+	const char *body = "{\"stars\":1,\"title\":\"Buy my tours\",\"body\":\"Cheap tours at example.com\"}";
+	struct reply r = call("POST", "/api/parks/9/reviews", body, "Authorization", c, NULL);
+	int id = jint(r.json, "id");
+	is_int(count_rows("SELECT n FROM park_stats WHERE park_id = 9"), 1, "C's review counts in park 9's figures");
+	r = call("PATCH", sfmt("/api/admin/reviews/%d", id), "{\"hidden\":true,\"reason\":\"Advertising\"}",
+		 "Authorization", admin, NULL);
+	is_int(r.status, 200, "a moderator hides it");
+	is_int(count_rows("SELECT count(*) FROM moderation_holds WHERE park_id = 9"), 1, "... which holds C for park 9");
+	r = call("DELETE", sfmt("/api/reviews/%d", id), NULL, "Authorization", c, NULL);
+	is_int(r.status, 204, "C deletes the hidden review");
+	is_int(count_rows("SELECT n FROM park_stats WHERE park_id = 9"), 0, "... its stars do not come back");
+	is_int(count_rows("SELECT count(*) FROM ratings WHERE park_id = 9"), 0, "... the rating went with it");
+
+	r = call("POST", "/api/parks/9/reviews", body, "Authorization", c, NULL);
+	is_int(r.status, 201, "C posts it again: 201");
+	int again = jint(r.json, "id");
+	ok(cJSON_IsTrue(jget(r.json, "hidden")), "... hidden, and C is told so");
+	is_int(count_rows("SELECT n FROM park_stats WHERE park_id = 9"), 0, "... its stars out of the figures");
+	is_int(count_rows("SELECT reviews FROM park_stats WHERE park_id = 9"), 0, "... and out of the review count");
+	r = call("GET", "/api/parks/9/reviews", NULL, NULL);
+	is_int(cJSON_GetArraySize(jget(r.json, "items")), 0, "... and out of the public list");
+	r = call("GET", sfmt("/api/reviews/%d", again), NULL, NULL);
+	is_int(r.status, 404, "... and 404 to the public");
+	is_int(count_rows(sfmt("SELECT count(*) FROM moderation_log WHERE review_id = %d AND action = 'hide'"
+			       " AND admin_id IS NULL", again)), 1, "... logged as held, by no admin");
+	r = call("PATCH", sfmt("/api/reviews/%d", again), "{\"title\":\"Honest now\"}", "Authorization", c, NULL);
+	ok(cJSON_IsTrue(jget(r.json, "hidden")), "C's edit leaves it hidden");
+
+	r = call("PATCH", sfmt("/api/admin/reviews/%d", again), "{\"hidden\":false,\"reason\":\"Fixed\"}",
+		 "Authorization", admin, NULL);
+	is_int(r.status, 200, "a moderator unhides the new one");
+	is_int(count_rows("SELECT count(*) FROM moderation_holds WHERE park_id = 9"), 0, "... which lifts the hold");
+	is_int(count_rows("SELECT n FROM park_stats WHERE park_id = 9"), 1, "... and its stars count");
+	r = call("DELETE", sfmt("/api/reviews/%d", again), NULL, "Authorization", c, NULL);
+	r = call("POST", "/api/parks/9/reviews", body, "Authorization", c, NULL);
+	is_int(r.status, 201, "without the hold C's next review...");
+	ok(jget(r.json, "hidden") == NULL, "... is public");
+}
+
+/* The moderators find past decisions: hidden reviews and closed reports, each with the decision. */
+static void
+test_admin_lists_hidden_reviews_and_closed_reports(void)
+{
+	int id = dunes_review();
+	const char *admin = admin_bearer("ranger");
+	call("POST", sfmt("/api/reviews/%d/reports", id), "{\"reason\":\"spam\"}", "Authorization", bearer("bob"), NULL);
+	call("PATCH", sfmt("/api/admin/reviews/%d", id), "{\"hidden\":true,\"reason\":\"Advertising\"}",
+	     "Authorization", admin, NULL);
+	struct reply r = call("GET", "/api/admin/reviews?hidden=1", NULL, "Authorization", bearer("bob"), NULL);
+	ok(is_error(&r, 403, "forbidden", NULL), "hidden reviews, for a non-admin: 403 forbidden");
+	r = call("GET", "/api/admin/reviews", NULL, "Authorization", admin, NULL);
+	ok(is_error(&r, 400, "invalid_field", "hidden"), "without hidden=1: 400 invalid_field hidden");
+	r = call("GET", "/api/admin/reviews?hidden=1&limit=50", NULL, "Authorization", admin, NULL);
+	is_int(r.status, 200, "hidden reviews, for an admin: 200");
+	cJSON *items = jget(r.json, "items"), *found = NULL, *it;
+	cJSON_ArrayForEach(it, items)
+		if (jint(it, "review.id") == id)
+			found = it;
+	ok(found != NULL, "... lists the hidden review");
+	is_str(found ? str(found, "decision.action") : "", "hide", "... with the decision");
+	is_str(found ? str(found, "decision.reason") : "", "Advertising", "... its reason");
+	is_str(found ? str(found, "decision.admin.username") : "", "ranger", "... and who made it");
+	int hidden_items = cJSON_GetArraySize(items);
+	is_int(hidden_items, (int)count_rows("SELECT count(*) FROM ratings WHERE hidden = 1"), "... and only hidden ones");
+
+	r = call("GET", "/api/admin/reports?status=sideways", NULL, "Authorization", admin, NULL);
+	ok(is_error(&r, 400, "invalid_field", "status"), "reports?status=sideways: 400 invalid_field status");
+	r = call("GET", "/api/admin/reports?status=closed", NULL, "Authorization", admin, NULL);
+	is_int(r.status, 200, "closed reports: 200");
+	found = NULL;
+	cJSON_ArrayForEach(it, jget(r.json, "items"))
+		if (jint(it, "review.id") == id)
+			found = it;
+	ok(found != NULL, "... lists the report the decision closed");
+	ok(found && cJSON_IsString(jget(found, "resolved_at")), "... with when it closed");
+	is_str(found ? str(found, "decision.action") : "", "hide", "... and the decision");
+	r = call("GET", "/api/admin/reports", NULL, "Authorization", admin, NULL);
+	cJSON_ArrayForEach(it, jget(r.json, "items"))
+		ok(jint(it, "review.id") != id, "the open queue no longer holds it");
+}
+
 /* Last: over the statements the cases above made the app prepare. */
 static void
 test_no_full_scans(void)
 {
-	static const char *const big[] = { "ratings", "r", "helpful_votes", "reports", "rp", "moderation_log", NULL };
+	static const char *const big[] = { "ratings", "r", "helpful_votes", "reports", "rp", "moderation_log", "m",
+					   "moderation_holds", NULL };
 	check_no_full_scans("reviews, reports or the log", 10, big);
 }
 
@@ -213,6 +301,8 @@ static const struct tap_case cases[] = {
 	TAP_CASE(test_hidden_review_seen_by_author_and_admins_only),
 	TAP_CASE(test_unhide_is_logged),
 	TAP_CASE(test_admin_delete_logged_author_delete_not),
+	TAP_CASE(test_hold_survives_delete_and_repost),
+	TAP_CASE(test_admin_lists_hidden_reviews_and_closed_reports),
 	TAP_CASE(test_no_full_scans),
 };
 

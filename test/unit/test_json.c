@@ -128,6 +128,34 @@ main(void)
 	P("{\"name\":null}");
 	is_int(json_str(&rq, &rs, "name", 1, 5, true, &s), 400, "null is absent for a required field");
 
+	/* Text people write: the one rule (json_text). */
+	static const struct { const char *body; bool multiline; int status; const char *what; } texts[] = {
+		{ "{\"name\":\"Caf\xc3\xa9 at dawn \xe2\x9c\x93\"}", false, 0, "plain text with accents and symbols" },
+		{ "{\"name\":\"a\\nb\\tc\\r\\nd\"}", true, 0, "a body keeps newlines, tabs and CRLF" },
+		{ "{\"name\":\"a\\nb\"}", false, 400, "a title refuses a newline" },
+		{ "{\"name\":\"a\\tb\"}", false, 400, "a title refuses a tab" },
+		{ "{\"name\":\"a\\rb\"}", true, 400, "a lone CR, which overwrites a terminal line, is refused" },
+		{ "{\"name\":\"\\u001b[31mred\"}", true, 400, "an ANSI escape (ESC) is refused" },
+		{ "{\"name\":\"a\\u007fb\"}", false, 400, "DEL is refused" },
+		{ "{\"name\":\"a\xc2\x9b" "31mb\"}", true, 400, "a C1 control (CSI, U+009B) is refused" },
+		{ "{\"name\":\"abc\xe2\x80\xae" "gpj.exe\"}", false, 400, "a bidi override (U+202E) is refused" },
+		{ "{\"name\":\"a\xe2\x81\xa6" "b\"}", true, 400, "a bidi isolate (U+2066) is refused" },
+		{ "{\"name\":\"a\xe2\x80\xa8" "b\"}", false, 400, "a title refuses the line separator U+2028" },
+		{ "{\"name\":\" \"}", false, 400, "\" \" is blank" },
+		{ "{\"name\":\" \\n\\t \"}", true, 400, "white space alone is blank" },
+		{ "{\"name\":\"\xc2\xa0\xe3\x80\x80\xe2\x80\x8b\xef\xbb\xbf\"}", false, 400,
+		  "no-break, ideographic and zero-width spaces alone are blank" },
+		{ "{\"name\":\" x \"}", false, 0, "text with spaces around it is not blank" },
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		is_int(parse(texts[i].body, strlen(texts[i].body)), 0, "%s", texts[i].what);
+		is_int(json_text(&rq, &rs, "name", 100, true, texts[i].multiline, &s), texts[i].status,
+		       "... json_text answers %d", texts[i].status);
+		if (texts[i].status != 0)
+			ok(strcmp(code(), "invalid_field") == 0 && strcmp(field_of(), "name") == 0,
+			   "... invalid_field naming the field");
+	}
+
 	/* Integers. */
 	int64_t v;
 	bool present;
@@ -151,6 +179,30 @@ main(void)
 	is_int(json_int(&rq, &rs, "stars", 1, 5, true, &v, NULL), 400, "a huge number is refused");
 	P("{\"stars\":true}");
 	is_int(json_int(&rq, &rs, "stars", 1, 5, true, &v, NULL), 400, "true is not a number");
+	/* Up to the whole int64 range (a board id): 2^63 and beyond are refused, never cast (a cast out
+	 * of range is undefined; the sanitizer build stops on it: -fsanitize=float-cast-overflow). */
+	static const char *const huge[] = {
+		"{\"stars\":9223372036854775808}", "{\"stars\":9223372036854775807}", "{\"stars\":1e300}",
+		"{\"stars\":-1e300}", "{\"stars\":18446744073709551616}",
+	};
+	for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		parse(huge[i], strlen(huge[i]));
+		is_int(json_int(&rq, &rs, "stars", 1, INT64_MAX, true, &v, NULL), 400, "%s is refused for 1..INT64_MAX", huge[i]);
+		is_int(json_int(&rq, &rs, "stars", INT64_MIN, INT64_MAX, true, &v, NULL), 400,
+		       "... and for the whole int64 range");
+	}
+	/* One below INT64_MIN is the double -2^63 (JSON numbers are doubles): in range, cast exactly. */
+	P("{\"stars\":-9223372036854775809}");
+	is_int(json_int(&rq, &rs, "stars", 1, INT64_MAX, true, &v, NULL), 400, "-9223372036854775809 is refused for 1..INT64_MAX");
+	is_int(json_int(&rq, &rs, "stars", INT64_MIN, INT64_MAX, true, &v, NULL), 0,
+	       "... and reads as -2^63, its double, for the whole int64 range");
+	ok(v == INT64_MIN, "... exactly");
+	P("{\"stars\":-9223372036854775808}");
+	is_int(json_int(&rq, &rs, "stars", INT64_MIN, INT64_MAX, true, &v, NULL), 0, "-2^63 is the smallest int64");
+	ok(v == INT64_MIN, "... read exactly");
+	P("{\"stars\":9223372036854774784}");
+	is_int(json_int(&rq, &rs, "stars", 1, INT64_MAX, true, &v, NULL), 0, "the largest double below 2^63 fits");
+	ok(v == 9223372036854774784LL, "... read exactly");
 	P("{\"stars\":5e0}");
 	is_int(json_int(&rq, &rs, "stars", 1, 5, true, &v, NULL), 0, "5e0 is the whole number 5");
 

@@ -1,4 +1,4 @@
-/* test_util.c: timestamps and base64url. */
+/* test_util.c: timestamps, base64url and cutting UTF-8 text. */
 #include <string.h>
 
 #include "tap.h"
@@ -37,7 +37,23 @@ test_b64url_decode_refuses_noncanonical(void)
 	is_int(b64url_decode("Zm9vZm9vZm9v", 12, out, 4), -1, "output beyond the cap is refused");
 }
 
+/* Cuts land on character boundaries, whatever the width of the character at the limit. */
+static void
+test_utf8_cut_never_splits_a_character(void)
+{
+	const char *euro = "ab\xe2\x82\xac" "cd"; /* a, b, the 3-byte euro sign, c, d */
+	ok(utf8_cut(&a, euro, 7) == euro, "a string within the limit is returned as it is");
+	is_str(utf8_cut(&a, euro, 6), "ab\xe2\x82\xac" "c\xe2\x80\xa6", "a cut between characters, then ...");
+	is_str(utf8_cut(&a, euro, 5), "ab\xe2\x82\xac\xe2\x80\xa6", "a cut just after the euro sign keeps it");
+	is_str(utf8_cut(&a, euro, 4), "ab\xe2\x80\xa6", "a cut inside the euro sign (2 of 3 bytes) drops it");
+	is_str(utf8_cut(&a, euro, 3), "ab\xe2\x80\xa6", "... and so does a cut after its first byte");
+	is_str(utf8_cut(&a, "\xf0\x9f\x8f\x95\xf0\x9f\x8f\x95", 6), "\xf0\x9f\x8f\x95\xe2\x80\xa6",
+	       "a cut inside a 4-byte character (a camping emoji) drops it");
+	is_str(utf8_cut(&a, "\xf0\x9f\x8f\x95", 2), "\xe2\x80\xa6", "a cut inside the first character leaves only ...");
+}
+
 static const struct tap_case cases[] = {
+	TAP_CASE(test_utf8_cut_never_splits_a_character),
 	TAP_CASE(test_iso_time_is_utc),
 	TAP_CASE(test_b64url_encode_unpadded_urlsafe),
 	TAP_CASE(test_b64url_decode_refuses_noncanonical),

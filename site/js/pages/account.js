@@ -10,9 +10,18 @@ const me = await shell('account');
 const page = document.getElementById('page');
 const title = document.getElementById('page-title');
 
+// Where to go after signing in: `next` only when it resolves to this site. Resolving it the way the
+// browser will (backslashes as slashes, tabs and newlines dropped) is what keeps "/\evil.example"
+// and "/<TAB>/evil.example" from leaving the site; a prefix test on the raw text cannot.
 function nextUrl() {
   const n = param('next');
-  return n && n.startsWith('/') && !n.startsWith('//') ? n : '/account.html';
+  if (n) {
+    try {
+      const u = new URL(n, location.origin);
+      if (u.origin === location.origin) return u.pathname + u.search + u.hash;
+    } catch { /* not a URL: stay on the account page */ }
+  }
+  return '/account.html';
 }
 
 function signedOut() {
