@@ -5,6 +5,7 @@ any test failed.
 
   python3 test/e2e/run.py          (FROSTBYTE_BUILD_DIR picks the build; default REPO/build)
   E2E_KEEP=1 python3 test/e2e/run.py   keeps the data folder (database, logs) for a look
+  E2E_ONLY=name,name python3 test/e2e/run.py   runs only the named tests (the function names)
 
 Python 3 standard library only. This file holds the tests of the contract's foundation
 (docs/openapi.yaml): conventions, health, accounts and sessions, parks, and robustness against
@@ -859,6 +860,7 @@ import e2e_reviews  # noqa: E402,F401
 import e2e_boards  # noqa: E402,F401
 import e2e_chat  # noqa: E402,F401
 import e2e_ops  # noqa: E402,F401
+import e2e_parks  # noqa: E402,F401
 
 
 # --- last: what the whole run must have left behind ----------------------------------------------
@@ -893,7 +895,10 @@ def main():
             return finish(tap, t0)
         tap.diag("stack up at http://127.0.0.1:%d/ (data %s)" % (stack.port, stack.data))
         ctx = Ctx(tap, Client(stack.port), stack)
+        only = set(filter(None, os.environ.get("E2E_ONLY", "").split(",")))
         for fn in TESTS:
+            if only and fn.__name__ not in only:
+                continue
             try:
                 fn(ctx)
             except Exception as e:
