@@ -53,3 +53,27 @@ export function columnChart(rows, { title, format = (v) => String(v) } = {}) {
       : 'Nothing in this period yet.' }),
     h('details', {}, h('summary', { text: 'Show as a table' }), table));
 }
+
+// Twelve months in one row that fits a phone's width (no scroller): visits as columns with their
+// count above, the month below and, where given, the average stars under it. months:
+// [{name: 'Jan', visits, average|null, best}] from GET /api/parks/{id}/visit-months.
+export function monthChart(months, { title, format = (v) => String(v) } = {}) {
+  const colW = 30, chartH = 90, w = colW * 12;
+  const top = Math.max(1, ...months.map((m) => m.visits));
+  const svg = s('svg', { viewBox: `0 0 ${w} ${chartH + 58}`, class: 'chart months', 'aria-hidden': 'true' });
+  months.forEach((m, i) => {
+    const x = i * colW, bh = m.visits ? Math.max(2, (m.visits / top) * chartH) : 0;
+    svg.append(s('rect', { x: x + 4, y: chartH + 16 - bh, width: colW - 8, height: bh, class: m.best ? 'chart-bar best' : 'chart-bar' }));
+    if (m.visits) svg.append(s('text', { x: x + colW / 2, y: chartH + 12 - bh, class: 'chart-value', 'text-anchor': 'middle', text: String(m.visits) }));
+    svg.append(s('text', { x: x + colW / 2, y: chartH + 34, class: 'chart-label', 'text-anchor': 'middle', text: m.name }));
+    if (m.average !== null) svg.append(s('text', { x: x + colW / 2, y: chartH + 52, class: 'chart-label stars-label', 'text-anchor': 'middle', text: format(m.average) }));
+  });
+  svg.append(s('line', { x1: 0, x2: w, y1: chartH + 16, y2: chartH + 16, class: 'axis' }));
+  const table = h('table', { class: 'chart-table' },
+    h('caption', { class: 'visually-hidden', text: title }),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Month' }), h('th', { scope: 'col', text: 'Visits' }), h('th', { scope: 'col', text: 'Average stars' }))),
+    h('tbody', {}, months.map((m) => h('tr', {}, h('th', { scope: 'row', text: m.name }), h('td', { text: String(m.visits) }),
+      h('td', { text: m.average !== null ? format(m.average) : '—' })))));
+  return h('figure', { class: 'chart-figure month-chart' }, h('figcaption', { text: title }), svg,
+    h('details', {}, h('summary', { text: 'Show as a table' }), table));
+}

@@ -114,6 +114,9 @@ async function openPark(page, query, name) {
 }
 async function writeReview(page, { stars, title, body, month, camper }) {
   const form = page.locator('form.review-form');
+  // The form opens behind one button, so the reviews stay near the top of a phone's screen.
+  const open = page.getByRole('button', { name: 'Write a review' });
+  if (await open.count()) await open.click();
   // The star widget by keyboard: focus the first star, arrow to the wanted one.
   await form.getByRole('radio', { name: '1 star', exact: true }).focus();
   for (let i = 1; i < stars; i++) await page.keyboard.press('ArrowRight');
@@ -125,6 +128,20 @@ async function writeReview(page, { stars, title, body, month, camper }) {
 }
 const avg = (page) => page.locator('[data-testid=average] .avg-number');
 const distRow = (page, stars) => page.locator('.dist-row').nth(5 - stars);
+
+// A camper made through the API (not the page's cookie jar), for writing what a test then reads.
+async function apiUser(name) {
+  const r = await fetch(`${BASE}/api/users`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: `a_${uniq()}`, display_name: name, password: 'a long password 123' }) });
+  return (await r.json()).token;
+}
+async function apiCall(token, method, p, body) {
+  const r = await fetch(`${BASE}/api${p}`, { method, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: body ? JSON.stringify(body) : undefined });
+  if (r.status >= 400) throw new Error(`${method} ${p}: ${r.status} ${await r.text()}`);
+  return r.status === 204 ? null : r.json();
+}
+const PHONE = { width: 390, height: 844 };
 
 // --- the tests --------------------------------------------------------------------------
 
@@ -146,6 +163,114 @@ test('home: list, search by name, filter by state, sort; near me refused shows a
   expect(await page.getByLabel('Sort by').inputValue() === 'name', 'falls back to sorting by name');
 });
 
+test('home: forgiving search and filters live in the address; a shared link opens the same list; Back returns', async (page) => {
+  await page.goto('/?q=utah');
+  await page.locator('.result-count').filter({ hasText: '5 parks shown' }).waitFor();
+  expect(await page.getByLabel('Park name').inputValue() === 'utah', 'the search box shows the query from the address');
+  await expectText(page.locator('.cards li .states'), /Utah \(UT\)/, 'state names beside codes');
+  await page.getByLabel('Park name').fill('Smokies');
+  await expectText(page.locator('.cards li h2'), /^Great Smoky Mountains$/, 'an alias');
+  await page.waitForURL(/q=Smokies/);
+  await page.getByLabel('Park name').fill('Yosemete');
+  await expectText(page.locator('.cards li h2'), /^Yosemite$/, 'one typo');
+  await page.getByLabel('Park name').fill('');
+  await page.locator('.more-filters summary').click();
+  await page.getByLabel('Region').selectOption('rockies');
+  await page.getByLabel('Stay').selectOption('lodge');  // options with their counts: filled from the API
+  await page.waitForURL(/region=rockies.*stay=lodge|stay=lodge.*region=rockies/);
+  await page.locator('.result-count').filter({ hasText: '4 parks shown' }).waitFor();
+  const shared = page.url();
+  await shot(page, 'home-filters');
+  await page.goBack();
+  await page.waitForURL((u) => !/stay=/.test(u.search));
+  await page.getByLabel('Stay').waitFor();
+  expect(await page.getByLabel('Stay').inputValue() === '', 'Back restores the filters of the previous list');
+  // The shared link, opened fresh (another visitor), shows the same list.
+  const other = await page.context().newPage();
+  await other.goto(shared);
+  await other.locator('.result-count').filter({ hasText: '4 parks shown' }).waitFor();
+  expect(await other.getByLabel('Region').inputValue() === 'rockies', 'the shared link sets the region');
+  await expectText(other.locator('.cards li h2'), /^Mesa Verde$/, 'same parks');
+  await other.setViewportSize(PHONE);
+  await shot(other, 'home-filters-phone');
+});
+
+test('park on a phone: rating and first reviews within 1.5 screens, description folded, review form behind one button', async (page) => {
+  for (let i = 0; i < 3; i++) {
+    await apiCall(await apiUser(`Phone ${i}`), 'POST', '/parks/23/reviews',
+      { stars: 4 + (i % 2), title: `Tidewater glaciers ${i}`, body: 'Calving ice. '.repeat(20) });
+  }
+  await signUp(page, 'Phil Phone');
+  await page.goto('/park.html?park=glacier-bay');
+  await page.locator('.reviews .review').first().waitFor();
+  const screen = PHONE.height * 1.5;
+  const rating = await page.locator('[data-testid=average]').boundingBox();
+  const first = await page.locator('.reviews .review').first().boundingBox();
+  expect(rating.y + rating.height < screen, `the rating ends above 1.5 screens (at ${rating.y})`);
+  expect(first.y + 40 < screen, `the first review starts within 1.5 screens (at ${first.y})`);
+  expect(await page.locator('form.review-form').count() === 0, 'no review form until asked');
+  expect(!(await page.locator('.description-box').evaluate((d) => d.open)), 'the description is folded');
+  await shot(page, 'park-phone-top', { fullPage: false });
+  await page.getByText('Read more').click();
+  await page.locator('.description-box p.description').waitFor();
+  await page.getByRole('button', { name: 'Write a review' }).click();
+  await page.locator('form.review-form').getByLabel('Title').waitFor();
+  await expectText(page.locator('.facts dd'), /km² \([\d,]+ mi²\)/, 'area in km² and mi²');
+  const dir = await page.getByRole('link', { name: 'Directions', exact: true }).getAttribute('href');
+  expect(/destination=58\.5,-13[67]/.test(dir) || /destination=58\.\d+,-13\d/.test(dir), `directions to the coordinates: ${dir}`);
+  await shot(page, 'park-phone-full');
+}, { context: { viewport: PHONE } });
+
+test('park: a helpful vote and a saved place are remembered after a reload; no duplicate save', async (page) => {
+  const author = await apiUser('Hana Hiker');
+  const rev = await apiCall(author, 'POST', '/parks/44/reviews', { stars: 5, title: 'Paradise meadows', body: 'Wildflowers in August.' });
+  await page.goto('/park.html?park=mount-rainier');
+  await page.locator('.reviews .review').filter({ hasText: 'Paradise meadows' }).waitFor();
+  await signUp(page, 'Vera Voter');
+  await page.goto('/park.html?park=mount-rainier');
+  const review = page.locator('.reviews .review').filter({ hasText: 'Paradise meadows' });
+  await review.getByRole('button', { name: 'Helpful (0)' }).click();
+  await review.getByRole('button', { name: 'Helpful (1)', pressed: true }).waitFor();
+  await page.getByRole('button', { name: 'Save this place' }).click();
+  await page.getByText('Saved to').waitFor();
+  await page.reload();
+  await review.getByRole('button', { name: 'Helpful (1)', pressed: true }).waitFor();
+  await page.getByText('Saved to').waitFor();
+  expect(await page.getByRole('button', { name: 'Save this place' }).count() === 0, 'no second "Save" after a reload');
+  // Taking the vote back after the reload counts down, not up.
+  await review.getByRole('button', { name: 'Helpful (1)' }).click();
+  await review.getByRole('button', { name: 'Helpful (0)', pressed: false }).waitFor();
+  const places = await (await page.request.get('/api/users/me/locations')).json();
+  expect(places.items.filter((l) => l.label === 'Mount Rainier').length === 1, 'one saved place');
+  const r = await (await page.request.get(`/api/reviews/${rev.id}`)).json();
+  expect(r.helpful_count === 0, `helpful_count back to 0 (${r.helpful_count})`);
+  // Signed out, the count is still shown.
+  await apiCall(await apiUser('Other Voter'), 'PUT', `/reviews/${rev.id}/helpful`);
+  const anon = await page.context().browser().newContext({ baseURL: BASE });
+  const p2 = await anon.newPage();
+  await p2.goto('/park.html?park=mount-rainier');
+  await p2.locator('.reviews .review').filter({ hasText: '1 person found this helpful' }).waitFor();
+  await anon.close();
+});
+
+test('park: best time to visit from reviewers\' months, or "not enough data"', async (page) => {
+  await page.goto('/park.html?park=kobuk-valley');
+  await expectText(page.locator('[data-testid=best-months]'), /Not enough data yet/, 'an unreviewed park says so');
+  const visits = [[5, '2025-09'], [5, '2024-09'], [5, '2025-10'], [5, '2025-10'], [2, '2025-01'], [3, '2025-01']];
+  for (const [stars, month] of visits) {
+    await apiCall(await apiUser('Month Camper'), 'POST', '/parks/39/reviews', { stars, title: 'Dunes', body: 'Arctic sand.', visited_on: month });
+  }
+  await page.reload();
+  await expectText(page.locator('[data-testid=best-months]'), /Best months: Sep–Oct, 5\.0 ★/, 'best months with their average');
+  expect(await page.locator('.month-chart svg rect.chart-bar').count() === 12, 'twelve month columns');
+  await page.setViewportSize(PHONE);
+  const box = await page.locator('.month-chart svg').boundingBox();
+  expect(box.width <= PHONE.width, `the month chart fits the phone (${box.width}px)`);
+  await page.locator('.when-to-go').screenshot({ path: path.join(OUT, 'when-to-go-phone.png') });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.locator('.when-to-go').screenshot({ path: path.join(OUT, 'when-to-go.png') });
+});
+
 test('home: near me with a granted location sorts by distance', async (page) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Near me' }).click();
@@ -160,6 +285,7 @@ test('review: sign up, find a park, rate and review it, see the average and dist
   // The form offers exactly the camper types the API counts (the database's list).
   const zion = await (await page.request.get('/api/parks/zion')).json();
   const counted = Object.keys((await (await page.request.get(`/api/analytics/parks/${zion.id}`)).json()).camper_types);
+  await page.getByRole('button', { name: 'Write a review' }).click();
   await page.locator('form.review-form select[name=camper_type]').waitFor();
   const offered = await page.locator('form.review-form select[name=camper_type] option')
     .evaluateAll((options) => options.map((o) => o.value).filter(Boolean));
