@@ -271,6 +271,30 @@ test('park: best time to visit from reviewers\' months, or "not enough data"', a
   await page.locator('.when-to-go').screenshot({ path: path.join(OUT, 'when-to-go.png') });
 });
 
+test('park pages: /parks/SLUG is shareable (name and description before scripts), old links work, a site-styled 404', async (page) => {
+  const html = await (await page.request.get('/parks/yellowstone')).text();
+  expect(/<title>Yellowstone National Park[^<]*<\/title>/.test(html) && /property="og:title"/.test(html), 'title and Open Graph in the served HTML');
+  const noJs = await page.context().browser().newContext({ baseURL: BASE, javaScriptEnabled: false });
+  const plain = await noJs.newPage(); // without scripts, the page still names and describes the park
+  await plain.goto('/parks/yellowstone');
+  await plain.getByRole('heading', { level: 1, name: 'Yellowstone' }).waitFor();
+  await plain.getByText(/first national park/).first().waitFor();
+  expect(await plain.title() === 'Yellowstone National Park: campers\' reviews and the best time to visit — Frostbyte', `title: ${await plain.title()}`);
+  await noJs.close();
+  await page.goto('/?q=zion');
+  await page.getByRole('link', { name: 'Zion', exact: true }).click();
+  await page.waitForURL(/\/parks\/zion$/);
+  await page.locator('.rating-summary [data-testid=average]').waitFor();
+  await page.goto('/park.html?park=zion');
+  await page.locator('.rating-summary [data-testid=average]').waitFor();
+  const res = await page.goto('/parks/yelowstone');
+  expect(res.status() === 404, `404 for a park that does not exist (${res.status()})`);
+  await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+  await page.getByRole('link', { name: 'Yellowstone' }).waitFor(); // the forgiving search's suggestion
+  await page.locator('.site-header nav').waitFor(); // the site's own header
+  await shot(page, '404');
+}, { expectStatus: [404] });
+
 test('home: near me with a granted location sorts by distance', async (page) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Near me' }).click();

@@ -2,6 +2,7 @@
 the filters and their values, the visit months of a park and the good_in= filter (which follow
 writes through the answer cache), and the caller's own helpful votes."""
 
+import re
 from urllib.parse import quote
 
 from checks import UTAH, must, test
@@ -129,3 +130,33 @@ def helpful_votes_remembered(ctx):
                lambda r: must(r.json["helpful_count"] == 0, "%r" % r.json))
     ctx.error(c.get("/api/users/me/helpful?park=46"), 401, "unauthenticated", "without a token: 401")
     ctx.error(c.get("/api/users/me/helpful", token=tb), 400, "missing_field", "without ?park: 400", field="park")
+
+
+@test
+def park_pages_shareable(ctx):
+    c = ctx.c
+
+    def page(r):
+        must("text/html" in (r.header("Content-Type") or ""), "Content-Type %r" % r.header("Content-Type"))
+        body = r.body.decode("utf-8")
+        must("<title>Yellowstone National Park" in body, "no title with the name")
+        must(re.search(r'<meta name="description" content="The world&#39;s first national park[^"]{20,}">', body),
+             "no meta description")
+        for tag in ('<meta property="og:title" content="Yellowstone National Park">',
+                    '<meta property="og:type" content="website">', '<meta property="og:description" content="',
+                    '<h1 id="page-title">Yellowstone</h1>', '<script type="module" src="/js/pages/park.js">'):
+            must(tag in body, "missing %s" % tag)
+        must(r.header("Content-Security-Policy"), "no CSP header")
+    ctx.expect(c.get("/parks/yellowstone"), 200, "GET /parks/yellowstone: its own HTML with the name in <title>, "
+               "a meta description, Open Graph tags and the h1, before any script runs", page)
+    ctx.expect(c.get("/parks/hawaii-volcanoes"), 200, "GET /parks/hawaii-volcanoes: the name escaped and whole",
+               lambda r: must("<h1 id=\"page-title\">Hawaiʻi Volcanoes</h1>" in r.body.decode("utf-8"), "h1"))
+    ctx.expect(c.get("/park.html?park=yellowstone"), 200, "the old park.html?park= link still answers the page",
+               lambda r: must(b'src="/js/pages/park.js"' in r.body, "not the park page"))
+
+    def not_found(r):
+        must("text/html" in (r.header("Content-Type") or ""), "Content-Type %r" % r.header("Content-Type"))
+        must(b"<title>Page not found" in r.body and b'href="/style.css"' in r.body, "not the site's 404 page")
+    for path in ("/parks/no-such-park", "/parks/", "/no-such-page.html", "/parks/yellowstone/x"):
+        ctx.expect(c.get(path), 404, "GET %s: 404 with the site-styled page" % path, not_found)
+    ctx.error(c.get("/api/no-such-thing"), 404, "not_found", "GET /api/no-such-thing: still the API's JSON 404")

@@ -16,7 +16,8 @@ import { reviewBody, CAMPER_TYPES } from '../reviews.js';
 const me = await shell('parks');
 const page = document.getElementById('page');
 const title = document.getElementById('page-title');
-const key = param('park');
+// /parks/SLUG (the shareable address, a static page per park) or park.html?park=SLUG (older links).
+const key = (/^\/parks\/([a-z0-9-]+)$/.exec(location.pathname) || [])[1] || param('park');
 
 let park;
 async function start() {
