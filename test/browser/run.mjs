@@ -116,6 +116,7 @@ async function writeReview(page, { stars, title, body, month, camper }) {
   const form = page.locator('form.review-form');
   // The form opens behind one button, so the reviews stay near the top of a phone's screen.
   const open = page.getByRole('button', { name: 'Write a review' });
+  await form.or(open).first().waitFor();
   if (await open.count()) await open.click();
   // The star widget by keyboard: focus the first star, arrow to the wanted one.
   await form.getByRole('radio', { name: '1 star', exact: true }).focus();
@@ -294,6 +295,75 @@ test('park pages: /parks/SLUG is shareable (name and description before scripts)
   await page.locator('.site-header nav').waitFor(); // the site's own header
   await shot(page, '404');
 }, { expectStatus: [404] });
+
+test('forms speak: own messages next to the fields, a counter instead of a silent cut, readable empty stars', async (page) => {
+  await signUp(page, 'Fran Forms');
+  await page.goto('/parks/olympic');
+  await page.getByRole('button', { name: 'Write a review' }).click();
+  const form = page.locator('form.review-form');
+  await form.getByRole('button', { name: 'Publish review' }).click();
+  await expectText(form.locator('.field-error'), /Choose from 1 to 5 stars/, 'the stars asked for next to them');
+  await form.locator('.star-row label').nth(3).click(); // the fourth star
+  await form.getByRole('button', { name: 'Publish review' }).click();
+  await expectText(form.locator('.field-error'), /Please fill in “Title”/, 'the empty title, in words');
+  expect(await form.getByLabel('Title').getAttribute('aria-invalid') === 'true', 'the title is marked invalid');
+  await form.getByLabel('Title').fill('Hoh rain forest');
+  const long = 'Moss and ferns everywhere. '.repeat(800); // 21,600 characters pasted
+  await form.getByLabel('Your review').fill(long);
+  expect((await form.getByLabel('Your review').inputValue()).length === long.length, 'nothing is cut silently');
+  await expectText(form.locator('.counter'), /16,600 characters too many \(the limit is 5,000\)/, 'the counter says how much is over');
+  await form.getByRole('button', { name: 'Publish review' }).click();
+  await expectText(form.locator('.field-error'), /Your review can be at most 5,000 characters; it has 21,600/, 'the limit, next to the field');
+  await page.setViewportSize(PHONE);
+  await shot(page, 'form-messages-phone', { fullPage: false });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await form.getByLabel('Your review').fill('Moss and ferns everywhere.');
+  await expectText(form.locator('.counter'), /^26 \/ 5,000$/, 'the counter counts');
+  // Empty stars are drawn at 3:1 contrast or more against the white card.
+  const ratio = await form.locator('.star-row label').nth(4).evaluate((el) => {
+    const rgb = (c) => c.match(/\d+/g).slice(0, 3).map(Number).map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    const lum = (c) => { const [r, g, b] = rgb(c); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    return (1.05) / (lum(getComputedStyle(el).color) + 0.05);
+  });
+  expect(ratio >= 3, `empty star contrast ${ratio.toFixed(2)}:1`);
+  await form.getByRole('button', { name: 'Publish review' }).click();
+  await page.locator('.my-review .form-status').filter({ hasText: 'published' }).waitFor();
+});
+
+test('chat on a phone: the failure and Retry in view, Retry offered again after a reload, a conversation deleted', async (page) => {
+  await signUp(page, 'Chet Chat');
+  await page.goto('/chat.html');
+  await page.getByLabel('Your message').fill('Bear canisters? FAKE:500');
+  await page.getByRole('button', { name: 'Send' }).click();
+  const retry = page.locator('.retry-box').getByRole('button', { name: 'Retry' });
+  await retry.waitFor();
+  expect(await retry.isVisible() && (await retry.boundingBox()).y < PHONE.height, 'Retry is on the screen');
+  await shot(page, 'chat-failed-phone', { fullPage: false });
+  await page.reload();
+  await page.locator('.msg.failed').filter({ hasText: 'Bear canisters?' }).waitFor();
+  await page.locator('.retry-box').getByRole('button', { name: 'Retry' }).waitFor();
+  const colors = await page.locator('.msg.failed .text').evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el.closest('.msg')).opacity]);
+  expect(colors[1] === '1', `the failed bubble is not faded (opacity ${colors[1]})`);
+  await page.getByRole('button', { name: 'Delete this conversation' }).click();
+  await page.locator('.conversations li.empty').waitFor();
+  expect(await page.locator('.conversations li a').count() === 0, 'the conversation is gone from the list');
+}, { context: { viewport: PHONE }, expectStatus: [502] });
+
+test('analytics on a phone: charts without a scroller, readable labels, whole park names, a scale that shows differences', async (page) => {
+  for (const [park, stars] of [[28, 5], [28, 4], [61, 4], [62, 5]]) {
+    await apiCall(await apiUser('Chart Camper'), 'PUT', `/parks/${park}/rating`, { stars });
+  }
+  await page.goto('/analytics.html');
+  await page.locator('.chart-figure').nth(2).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow <= 0, `no sideways scrolling (${overflow}px)`);
+  expect(await page.locator('.scroll-x').count() === 0, 'no hidden scroller');
+  const sizes = await page.locator('svg.chart text.chart-label').evaluateAll((ts) => ts.map((t) => t.getBoundingClientRect().height));
+  expect(sizes.length && Math.min(...sizes) >= 10, `chart labels at least 10 px tall (smallest ${Math.min(...sizes).toFixed(1)})`);
+  await expectText(page.locator('svg.chart text.chart-label'), /^Great Smoky Mountains$/, 'the whole name');
+  await expectText(page.locator('.chart-figure figcaption'), /bars start at/, 'the top-rated scale is said');
+  await shot(page, 'analytics-phone');
+}, { context: { viewport: PHONE } });
 
 test('home: near me with a granted location sorts by distance', async (page) => {
   await page.goto('/');

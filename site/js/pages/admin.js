@@ -51,7 +51,8 @@ const load = pager(list, more, { item, loadingText: 'Loading reports…', empty:
 if (!me) replace(page, signInPrompt('moderate reviews (administrators only)'));
 else if (me.role !== 'admin') replace(page, h('p', { class: 'error-box', role: 'alert', text: 'This page is for administrators only.' }));
 else {
-  replace(page, h('p', { class: 'lede', text: 'Open reports, oldest first. Hiding a review removes it and its stars from the park until you unhide it.' }), list, more);
+  replace(page, h('p', { class: 'lede', text: 'Open reports, oldest first. Hiding a review removes it and its stars from the park until you unhide it.' }),
+    h('h2', { text: 'Open reports' }), list, more); // h1, h2, then each review's h3: no level skipped
   // Park names are a nicety: without them the queue still works, with "Park N" links.
   all('/parks').then((ps) => { parks = new Map(ps.map((p) => [p.id, p])); }, () => {}).finally(load);
 }

@@ -23,7 +23,8 @@ async function start() {
     figure(String(sum.ratings), 'ratings'), figure(fmtAvg(sum.average_rating), 'average stars'));
   const top = sum.top_rated.length
     ? barChart(sum.top_rated.map((p) => ({ label: p.name, value: p.score, short: `(${plural(p.rating.count, 'rating')})`, note: `(${plural(p.rating.count, 'rating')}, average ${fmtAvg(p.rating.average)})` })),
-        { title: 'Top rated parks (weighted score out of 5)', unit: 'Score', max: 5, format: fmtAvg })
+        { title: 'Top rated parks (weighted score out of 5)', unit: 'Score', max: 5, format: fmtAvg,
+          min: Math.max(0, Math.floor(Math.min(...sum.top_rated.map((p) => p.score)) * 2 - 1) / 2) })
     : h('p', { class: 'empty', text: 'No ratings yet.' });
   const most = sum.most_reviewed.length
     ? barChart(sum.most_reviewed.map((p) => ({ label: p.name, value: p.review_count })), { title: 'Most reviewed parks', unit: 'Reviews' })
