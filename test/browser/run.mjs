@@ -365,6 +365,34 @@ test('analytics on a phone: charts without a scroller, readable labels, whole pa
   await shot(page, 'analytics-phone');
 }, { context: { viewport: PHONE } });
 
+test('account: edit a saved place; a new name shows in the header at once; a confirmation after signing out; focus stays after "Show more"', async (page) => {
+  await signUp(page, 'Paula Places');
+  await page.goto('/parks/acadia');
+  await page.getByRole('button', { name: 'Save this place' }).click();
+  await page.getByText('Saved to').waitFor();
+  await page.goto('/account.html#places');
+  await page.getByRole('button', { name: 'Edit Acadia' }).click();
+  const f = page.locator('form.place-edit');
+  await f.getByLabel('Label').fill('Acadia, Blackwoods loop B');
+  await f.getByLabel('Note').fill('Site 42: quiet, near the ocean path.');
+  await f.getByLabel('Month visited').fill('2025-09');
+  await f.getByRole('button', { name: 'Save place' }).click();
+  await expectText(page.locator('#places li'), /Acadia, Blackwoods loop B.*visited Sep 2025/s, 'the edited place');
+  await page.reload();
+  await expectText(page.locator('#places li'), /Site 42: quiet/, 'the note after a reload');
+  const profile = page.locator('form[aria-label="Change your display name"]');
+  await profile.getByLabel('Display name').fill('Paula P.');
+  await profile.getByRole('button', { name: 'Save name' }).click();
+  await expectText(page.locator('#site-header .account-box a'), /Paula P\.$/, 'the header shows the new name');
+  await page.getByRole('button', { name: 'Sign out' }).first().click();
+  await page.locator('.flash').filter({ hasText: 'You are signed out' }).waitFor();
+  await page.locator('.cards li').nth(20).waitFor();
+  await page.getByRole('button', { name: 'Show more parks' }).click();
+  await page.locator('.cards li').nth(30).waitFor();
+  const focused = await page.evaluate(() => document.activeElement.closest('.cards') !== null);
+  expect(focused, 'the keyboard stays in the list after "Show more parks"');
+});
+
 test('home: near me with a granted location sorts by distance', async (page) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Near me' }).click();
