@@ -210,3 +210,102 @@ analytics_summary(struct request *rq, struct response *rs)
 	resp_cache_scope(rs, CACHE_FIGURES);
 	return resp_json(rs, 200, &w);
 }
+
+static const char SQL_PARK_NAME[] = "SELECT name FROM parks WHERE id = ?1";
+static const char SQL_VISIT_MONTHS[] =
+	"SELECT month, visits, stars FROM park_visit_months WHERE park_id = ?1 AND visits > 0";
+
+/* GET /api/parks/{id}/visit-months: when reviewers went, by month of the year, and how they liked
+ * it (schema/009_visit_months.sql). A month's average is given once PARKS_VISITS_MONTH_MIN reviews
+ * name it; the best months once PARKS_VISITS_MIN reviews name any month: the months whose average
+ * is within BEST_MARGIN of the highest, and their average together. */
+#define BEST_MARGIN 0.2
+int
+analytics_visit_months(struct request *rq, struct response *rs)
+{
+	static const char *const names[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+						"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int64_t park_id = rq->ids[0], visits[12] = { 0 }, stars[12] = { 0 }, total = 0;
+	int rc = db_snapshot_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	sqlite3_stmt *st = db_stmt(SQL_PARK_NAME);
+	sqlite3_bind_int64(st, 1, park_id);
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_ROW) {
+		db_snapshot_end();
+		if (rc == SQLITE_DONE)
+			return resp_error(rq, rs, 404, "not_found", NULL, "There is no such park.");
+		return db_fail(rq, rs, rc);
+	}
+	st = db_stmt(SQL_VISIT_MONTHS);
+	sqlite3_bind_int64(st, 1, park_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int m = sqlite3_column_int(st, 0);
+		if (m >= 1 && m <= 12) {
+			visits[m - 1] = sqlite3_column_int64(st, 1);
+			stars[m - 1] = sqlite3_column_int64(st, 2);
+			total += visits[m - 1];
+		}
+	}
+	db_done(st);
+	db_snapshot_end();
+	if (rc != SQLITE_DONE)
+		return db_fail(rq, rs, rc);
+
+	bool enough = total >= PARKS_VISITS_MIN;
+	double best = -1;
+	for (int m = 0; m < 12; m++)
+		if (visits[m] >= PARKS_VISITS_MONTH_MIN && (double)stars[m] / (double)visits[m] > best)
+			best = (double)stars[m] / (double)visits[m];
+	bool is_best[12] = { false };
+	int64_t best_visits = 0, best_stars = 0;
+	for (int m = 0; enough && best > 0 && m < 12; m++) {
+		if (visits[m] >= PARKS_VISITS_MONTH_MIN &&
+		    (double)stars[m] / (double)visits[m] >= best - BEST_MARGIN - 1e-9) {
+			is_best[m] = true;
+			best_visits += visits[m];
+			best_stars += stars[m];
+		}
+	}
+
+	struct jw w;
+	jw_init(&w, rq->a);
+	jw_object(&w);
+	jw_kint(&w, "park_id", park_id);
+	jw_kint(&w, "visits", total);
+	jw_kbool(&w, "enough_data", enough);
+	jw_kint(&w, "min_visits", PARKS_VISITS_MIN);
+	jw_kint(&w, "min_month_visits", PARKS_VISITS_MONTH_MIN);
+	jw_key(&w, "months");
+	jw_array(&w);
+	for (int m = 0; m < 12; m++) {
+		jw_object(&w);
+		jw_kint(&w, "month", m + 1);
+		jw_kstring(&w, "name", names[m]);
+		jw_kint(&w, "visits", visits[m]);
+		jw_key(&w, "average");
+		if (visits[m] >= PARKS_VISITS_MONTH_MIN)
+			jw_fixed(&w, (double)stars[m] / (double)visits[m], PARKS_AVERAGE_DECIMALS);
+		else
+			jw_null(&w);
+		jw_kbool(&w, "best", is_best[m]);
+		jw_end(&w);
+	}
+	jw_end(&w);
+	jw_key(&w, "best_months");
+	jw_array(&w);
+	for (int m = 0; m < 12; m++)
+		if (is_best[m])
+			jw_int(&w, m + 1);
+	jw_end(&w);
+	jw_key(&w, "best_average");
+	if (best_visits > 0)
+		jw_fixed(&w, (double)best_stars / (double)best_visits, PARKS_AVERAGE_DECIMALS);
+	else
+		jw_null(&w);
+	jw_end(&w);
+	resp_cache_scope(rs, park_id);
+	return resp_json(rs, 200, &w);
+}

@@ -6,5 +6,6 @@
 
 int analytics_park(struct request *rq, struct response *rs);
 int analytics_summary(struct request *rq, struct response *rs);
+int analytics_visit_months(struct request *rq, struct response *rs);
 
 #endif

@@ -1,4 +1,5 @@
-/* ctl.c: frostbyte-ctl, the operator's command: migrate, create-admin, check, backup, restore. */
+/* ctl.c: frostbyte-ctl, the operator's command: migrate, create-admin, check, backup, restore,
+ * pages. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "backup.h"
 #include "config.h"
 #include "db.h"
+#include "parkpages.h"
 #include "users.h"
 
 static int
@@ -19,7 +21,10 @@ usage(void)
 	      "  backup [DIR] [KEEP]   online copy of the database into DIR (default: backups/ beside\n"
 	      "                        the database), checked; keeps the KEEP newest (default 14)\n"
 	      "  restore FILE          replace the database with a checked copy (pools stopped); the\n"
-	      "                        old files are renamed aside, not deleted\n",
+	      "                        old files are renamed aside, not deleted\n"
+	      "  pages TEMPLATE DIR [BASE_URL]\n"
+	      "                        write DIR/parks/SLUG.html for every park from TEMPLATE (the\n"
+	      "                        site's park.html); BASE_URL (https://host) adds og:url\n",
 	      stderr);
 	return 2;
 }
@@ -172,6 +177,26 @@ cmd_backup(const char *dir, const char *keep_arg)
 	return rc;
 }
 
+static int
+cmd_pages(const char *template_path, const char *dir, const char *base_url)
+{
+	if (base_url != NULL && strncmp(base_url, "https://", 8) != 0 && strncmp(base_url, "http://", 7) != 0) {
+		fputs("frostbyte-ctl: BASE_URL starts with https:// or http://\n", stderr);
+		return 2;
+	}
+	if (open_db_current() != 0)
+		return 1;
+	char err[512];
+	int n = parkpages_write(template_path, dir, base_url, err, sizeof(err));
+	db_close();
+	if (n < 0) {
+		fprintf(stderr, "frostbyte-ctl: %s\n", err);
+		return 1;
+	}
+	printf("%d park pages written to %s/parks\n", n, dir);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -197,6 +222,8 @@ main(int argc, char **argv)
 		return cmd_check();
 	if (strcmp(argv[i], "backup") == 0 && i + 3 >= argc)
 		return cmd_backup(i + 1 < argc ? argv[i + 1] : NULL, i + 2 < argc ? argv[i + 2] : NULL);
+	if (strcmp(argv[i], "pages") == 0 && (i + 3 == argc || i + 4 == argc))
+		return cmd_pages(argv[i + 1], argv[i + 2], i + 3 < argc ? argv[i + 3] : NULL);
 	if (strcmp(argv[i], "restore") == 0 && i + 2 == argc)
 		return restore_run(config.database, argv[i + 1]);
 	return usage();

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "search.h"
 
 sqlite3 *db;
 
@@ -134,6 +135,7 @@ db_open(const char *path, const char *synchronous, int busy_timeout_ms, char *er
 	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_create_function(db, "distance_km", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 				sql_distance_km, NULL, NULL);
+	search_register(db);
 
 	char sql[128];
 	snprintf(sql, sizeof(sql), "PRAGMA synchronous=%s",

@@ -6,12 +6,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cache.h"
 #include "db.h"
-#include "page.h"
 #include "json.h"
+#include "page.h"
+#include "search.h"
 #include "util.h"
+
+/* A filter on one list of the park's traits (schema/002_parks.sql): the value bound to ?n is in it. */
+#define TRAIT_SQL(n, key)                                                                       \
+	"     AND (?" #n " IS NULL OR EXISTS (SELECT 1 FROM json_each(traits, '$." key "')"      \
+	"          WHERE value = ?" #n "))"
 
 /* One statement per sort. k is the ascending sort key (descending sorts negate it); the cursor is
  * the (k, id) of the last row sent, so pages never skip or repeat a park. The figures come from
@@ -21,8 +28,15 @@
 	"  SELECT p.id, slug, name, states, latitude, longitude, n, total, reviews,"             \
 	"         distance_km(latitude, longitude, ?4, ?5) AS d, " key " AS k"                  \
 	"    FROM parks p JOIN park_stats s ON s.park_id = p.id"                                \
-	"   WHERE (?1 IS NULL OR name LIKE ?1 ESCAPE '\\' OR slug LIKE ?2 ESCAPE '\\')"         \
-	"     AND (?3 IS NULL OR instr(',' || states || ',', ',' || ?3 || ',') > 0))"          \
+	"   WHERE (?1 IS NULL OR park_match(?1, slug, states))"                                 \
+	"     AND (?2 IS NULL OR park_in_region(states, ?2))"                                   \
+	"     AND (?3 IS NULL OR instr(',' || states || ',', ',' || ?3 || ',') > 0)"           \
+	TRAIT_SQL(9, "activities") TRAIT_SQL(10, "terrain") TRAIT_SQL(11, "water")              \
+	TRAIT_SQL(12, "wildlife") TRAIT_SQL(13, "lodging")                                      \
+	"     AND (?14 IS NULL OR EXISTS (SELECT 1 FROM park_visit_months v"                   \
+	"          WHERE v.park_id = p.id AND v.month = ?14"                                    \
+	"            AND v.visits >= " PARKS_STR(PARKS_VISITS_MONTH_MIN)                        \
+	"            AND v.stars >= " PARKS_STR(PARKS_GOOD_STARS) " * v.visits)))"              \
 	" WHERE ?6 IS NULL OR k > ?6 OR (k = ?6 AND id > ?7)"                                   \
 	" ORDER BY k, id LIMIT ?8"
 
@@ -116,23 +130,6 @@ bad_param(struct request *rq, struct response *rs, const char *name, const char 
 	return resp_error(rq, rs, 400, "invalid_field", name, message);
 }
 
-/* LIKE pattern "%text%" with the wildcards in text escaped; slug form when slug is set. */
-static char *
-like_pattern(struct arena *a, const char *text, bool slug)
-{
-	char *out = arena_alloc(a, strlen(text) * 2 + 3), *o = out;
-	*o++ = '%';
-	for (const char *p = text; *p; p++) {
-		char c = slug ? (*p == ' ' ? '-' : (char)tolower((unsigned char)*p)) : *p;
-		if (c == '%' || c == '_' || c == '\\')
-			*o++ = '\\';
-		*o++ = c;
-	}
-	*o++ = '%';
-	*o = '\0';
-	return out;
-}
-
 static bool
 parse_double(const char *s, size_t n, double lo, double hi, double *out)
 {
@@ -159,12 +156,53 @@ list_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 	return SQLITE_OK;
 }
 
+/* The filters on the traits every park holds, in bind order ?9.. (see LIST_SQL), with the name
+ * of their list in traits, which GET /api/park-filters also answers under the parameter's name. */
+static const struct trait_filter {
+	const char *param, *key;
+} trait_filters[] = {
+	{ "activity", "activities" }, { "terrain", "terrain" }, { "water", "water" },
+	{ "wildlife", "wildlife" }, { "stay", "lodging" },
+};
+#define NTRAITS (sizeof(trait_filters) / sizeof(trait_filters[0]))
+
+static bool
+word_ok(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++, n++)
+		if (!((*s >= 'a' && *s <= 'z') || *s == '_'))
+			return false;
+	return n > 0 && n <= 32;
+}
+
+int
+parks_month(const char *s)
+{
+	static const char *const names[] = { "january", "february", "march", "april", "may", "june", "july",
+					     "august", "september", "october", "november", "december" };
+	int64_t n = parse_id(s, strlen(s));
+	if (n >= 1 && n <= 12)
+		return (int)n;
+	size_t len = strlen(s);
+	if (len < 3 || len > 9)
+		return 0;
+	for (int m = 0; m < 12; m++)
+		if (strncasecmp(s, names[m], len) == 0 && (len == 3 || len == strlen(names[m])))
+			return m + 1;
+	return 0;
+}
+
 int
 parks_list(struct request *rq, struct response *rs)
 {
 	bool bad = false;
 	const char *q = query_get(rq, "q", &bad), *state = query_get(rq, "state", &bad);
 	const char *near = query_get(rq, "near", &bad), *sort_name = query_get(rq, "sort", &bad);
+	const char *region = query_get(rq, "region", &bad), *good_in = query_get(rq, "good_in", &bad);
+	const char *traits[NTRAITS];
+	for (size_t i = 0; i < NTRAITS; i++)
+		traits[i] = query_get(rq, trait_filters[i].param, &bad);
 	if (bad)
 		return resp_error(rq, rs, 400, "invalid_field", NULL, "The query string has a bad %-escape.");
 
@@ -180,6 +218,16 @@ parks_list(struct request *rq, struct response *rs)
 		code[0] = (char)toupper((unsigned char)state[0]);
 		code[1] = (char)toupper((unsigned char)state[1]);
 	}
+	if (region != NULL && !search_region_known(region))
+		return bad_param(rq, rs, "region", "region must be one of those GET /api/park-filters lists.");
+	for (size_t i = 0; i < NTRAITS; i++)
+		if (traits[i] != NULL && !word_ok(traits[i]))
+			return bad_param(rq, rs, trait_filters[i].param,
+					 arena_printf(rq->a, "%s must be a value such as GET /api/park-filters lists.",
+						      trait_filters[i].param));
+	int month = 0;
+	if (good_in != NULL && (month = parks_month(good_in)) == 0)
+		return bad_param(rq, rs, "good_in", "good_in must be a month: 1 to 12, or a name such as dec.");
 
 	double lat = 0, lon = 0;
 	if (near != NULL) {
@@ -209,10 +257,10 @@ parks_list(struct request *rq, struct response *rs)
 		return page_bad_cursor(rq, rs);
 
 	sqlite3_stmt *st = db_stmt(sort->sql);
-	if (q != NULL) {
-		sqlite3_bind_text(st, 1, like_pattern(rq->a, q, false), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, like_pattern(rq->a, q, true), -1, SQLITE_STATIC);
-	}
+	if (q != NULL)
+		sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+	if (region != NULL)
+		sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
 	if (code[0])
 		sqlite3_bind_text(st, 3, code, -1, SQLITE_TRANSIENT);
 	if (near != NULL) {
@@ -227,8 +275,97 @@ parks_list(struct request *rq, struct response *rs)
 		sqlite3_bind_int64(st, 7, pg.id);
 	}
 	sqlite3_bind_int64(st, 8, pg.limit + 1); /* one more tells whether a next page exists */
+	for (size_t i = 0; i < NTRAITS; i++)
+		if (traits[i] != NULL)
+			sqlite3_bind_text(st, 9 + (int)i, traits[i], -1, SQLITE_STATIC);
+	if (month)
+		sqlite3_bind_int(st, 14, month);
 	resp_cache_scope(rs, CACHE_FIGURES);
 	return page_answer(rq, rs, st, sort->name, 10, &pg, list_item);
+}
+
+/* Every trait value with the number of parks that have it, most common first. */
+static const char SQL_TRAIT_VALUES[] =
+	"SELECT j.key, v.value, count(*) FROM parks, json_each(parks.traits) j, json_each(j.value) v"
+	" GROUP BY j.key, v.value ORDER BY j.key, count(*) DESC, v.value";
+static const char SQL_STATES[] = "SELECT states FROM parks";
+
+/* GET /api/park-filters: what the list's filters take, each with how many parks it keeps. */
+int
+parks_filters(struct request *rq, struct response *rs)
+{
+	int64_t per_state[64] = { 0 }, per_region[16] = { 0 };
+	_Static_assert(sizeof(per_state) / sizeof(per_state[0]) >= 56, "a count per state");
+	int rc = db_snapshot_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	sqlite3_stmt *st = db_stmt(SQL_STATES);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *states = (const char *)sqlite3_column_text(st, 0);
+		for (size_t i = 0; i < search_states_count && i < 64; i++)
+			if (states != NULL && strstr(states, search_states[i].code) != NULL)
+				per_state[i]++;
+		for (size_t i = 0; i < search_regions_count && i < 16; i++)
+			if (states != NULL && search_in_region(states, search_regions[i].value))
+				per_region[i]++;
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		db_snapshot_end();
+		return db_fail(rq, rs, rc);
+	}
+
+	struct jw w;
+	jw_init(&w, rq->a);
+	jw_object(&w);
+	jw_key(&w, "regions");
+	jw_array(&w);
+	for (size_t i = 0; i < search_regions_count && i < 16; i++) {
+		jw_object(&w);
+		jw_kstring(&w, "value", search_regions[i].value);
+		jw_kstring(&w, "label", search_regions[i].label);
+		jw_kint(&w, "parks", per_region[i]);
+		jw_end(&w);
+	}
+	jw_end(&w);
+	jw_key(&w, "states");
+	jw_array(&w);
+	for (size_t i = 0; i < search_states_count && i < 64; i++) {
+		if (per_state[i] == 0)
+			continue;
+		jw_object(&w);
+		jw_kstring(&w, "code", search_states[i].code);
+		jw_kstring(&w, "name", search_states[i].name);
+		jw_kstring(&w, "region", search_states[i].region);
+		jw_kint(&w, "parks", per_state[i]);
+		jw_end(&w);
+	}
+	jw_end(&w);
+
+	/* One array per trait filter, in the order of trait_filters; the rows come ordered by key. */
+	for (size_t f = 0; f < NTRAITS; f++) {
+		jw_key(&w, trait_filters[f].param);
+		jw_array(&w);
+		st = db_stmt(SQL_TRAIT_VALUES);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (strcmp((const char *)sqlite3_column_text(st, 0), trait_filters[f].key) != 0)
+				continue;
+			jw_object(&w);
+			jw_kstring(&w, "value", (const char *)sqlite3_column_text(st, 1));
+			jw_kint(&w, "parks", sqlite3_column_int64(st, 2));
+			jw_end(&w);
+		}
+		db_done(st);
+		jw_end(&w);
+		if (rc != SQLITE_DONE) {
+			db_snapshot_end();
+			return db_fail(rq, rs, rc);
+		}
+	}
+	db_snapshot_end();
+	jw_end(&w);
+	resp_cache_scope(rs, CACHE_FIGURES);
+	return resp_json(rs, 200, &w);
 }
 
 static bool

@@ -9,6 +9,7 @@
 
 int parks_list(struct request *rq, struct response *rs);
 int parks_get(struct request *rq, struct response *rs);
+int parks_filters(struct request *rq, struct response *rs);
 
 /* Writes the park's summary object; SQLITE_ROW, SQLITE_DONE (no such park) or an error code. */
 int parks_summary_write_by_id(struct jw *w, int64_t id);
@@ -23,6 +24,18 @@ int parks_summary_write_by_id(struct jw *w, int64_t id);
 /* Averages and scores are written with this many decimals (docs/openapi.yaml): more would only
  * print the noise of a division, and a fixed count keeps them in jw_fixed's integer path. */
 #define PARKS_AVERAGE_DECIMALS 2
+
+/* When to go (schema/009_visit_months.sql): a month of the year says something about a park once
+ * this many visible reviews name it, and the park's month chart once this many name any month;
+ * good_in=M keeps the parks whose month M says something and averages at least PARKS_GOOD_STARS. */
+#define PARKS_VISITS_MONTH_MIN 2
+#define PARKS_VISITS_MIN 5
+#define PARKS_GOOD_STARS 4
+#define PARKS_STR_(x) #x
+#define PARKS_STR(x) PARKS_STR_(x)
+
+/* The month of the year (1-12) of "12", "dec" or "December" (any case), or 0. */
+int parks_month(const char *s);
 
 /* Shared with the analytics. A park summary from columns 0-8 (id, slug, name, states, latitude,
  * longitude, n, total, reviews of park_stats); dist_col >= 0 adds the star distribution from the

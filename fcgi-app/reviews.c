@@ -480,3 +480,53 @@ helpful_delete(struct request *rq, struct response *rs)
 {
 	return helpful_set(rq, rs, false);
 }
+
+static const char SQL_PARK_EXISTS[] = "SELECT 1 FROM parks WHERE id = ?1";
+static const char SQL_MY_VOTES[] =
+	"SELECT h.review_id FROM helpful_votes h JOIN ratings r ON r.id = h.review_id"
+	" WHERE h.user_id = ?1 AND r.park_id = ?2 AND r.hidden = 0 ORDER BY h.review_id";
+
+/* GET /api/users/me/helpful?park=ID: the reviews of the park the caller marked helpful, so a page
+ * can show its own votes (the review lists are public and cached, without them). */
+int
+helpful_mine(struct request *rq, struct response *rs)
+{
+	bool bad = false;
+	const char *park = query_get(rq, "park", &bad);
+	if (park == NULL && !bad)
+		return resp_error(rq, rs, 400, "missing_field", "park", "Say which park: ?park=ID.");
+	int64_t park_id = bad ? 0 : parse_id(park, strlen(park));
+	if (park_id == 0)
+		return resp_error(rq, rs, 400, "invalid_field", "park", "park must be a park's id.");
+	int rc = db_snapshot_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	sqlite3_stmt *st = db_stmt(SQL_PARK_EXISTS);
+	sqlite3_bind_int64(st, 1, park_id);
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_ROW) {
+		db_snapshot_end();
+		if (rc == SQLITE_DONE)
+			return resp_error(rq, rs, 404, "not_found", NULL, "There is no such park.");
+		return db_fail(rq, rs, rc);
+	}
+	struct jw w;
+	jw_init(&w, rq->a);
+	jw_object(&w);
+	jw_kint(&w, "park_id", park_id);
+	jw_key(&w, "review_ids");
+	jw_array(&w);
+	st = db_stmt(SQL_MY_VOTES);
+	sqlite3_bind_int64(st, 1, rq->user->id);
+	sqlite3_bind_int64(st, 2, park_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		jw_int(&w, sqlite3_column_int64(st, 0));
+	db_done(st);
+	db_snapshot_end();
+	if (rc != SQLITE_DONE)
+		return db_fail(rq, rs, rc);
+	jw_end(&w);
+	jw_end(&w);
+	return resp_json(rs, 200, &w);
+}

@@ -15,6 +15,7 @@ int reviews_delete(struct request *rq, struct response *rs);
 int reviews_mine(struct request *rq, struct response *rs);
 int helpful_put(struct request *rq, struct response *rs);
 int helpful_delete(struct request *rq, struct response *rs);
+int helpful_mine(struct request *rq, struct response *rs);
 
 /* The camper types a review may name, in the order the analytics list them: X(name) once each,
  * so the names, their count and the analytics' park_stats columns all come from this line. The

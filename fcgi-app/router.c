@@ -43,6 +43,8 @@ static const struct route routes[] = {
 
 	{ M_GET,    "/api/parks",        parks_list,        R_CACHE | R_PUBLIC },
 	{ M_GET,    "/api/parks/:park",  parks_get,         R_CACHE | R_PUBLIC },
+	{ M_GET,    "/api/park-filters", parks_filters,     R_CACHE | R_PUBLIC },
+	{ M_GET,    "/api/parks/:id/visit-months", analytics_visit_months, R_CACHE | R_PUBLIC },
 
 	{ M_PUT,    "/api/parks/:id/rating",     ratings_put,      R_AUTH | R_JSON },
 	{ M_GET,    "/api/parks/:id/rating",     ratings_get,      R_AUTH },
@@ -55,6 +57,7 @@ static const struct route routes[] = {
 	{ M_DELETE, "/api/reviews/:id",          reviews_delete,   R_AUTH },
 	{ M_PUT,    "/api/reviews/:id/helpful",  helpful_put,      R_AUTH },
 	{ M_DELETE, "/api/reviews/:id/helpful",  helpful_delete,   R_AUTH },
+	{ M_GET,    "/api/users/me/helpful",     helpful_mine,     R_AUTH },
 	{ M_POST,   "/api/reviews/:id/reports",  reports_create,   R_AUTH | R_JSON },
 	{ M_GET,    "/api/admin/reports",        reports_queue,    R_AUTH },
 	{ M_GET,    "/api/admin/reviews",        reports_hidden,   R_AUTH },

@@ -70,6 +70,9 @@ gemini_key_file = $data/gemini.key
 CONF
   FROSTBYTE_CONFIG="$data/frostbyte.conf" "$BUILD_DIR/frostbyte-ctl" migrate >&2 ||
     die "could not create the database in $data"
+  # The parks' shareable pages (/parks/SLUG), from the site's park.html and the database.
+  FROSTBYTE_CONFIG="$data/frostbyte.conf" "$BUILD_DIR/frostbyte-ctl" pages "$REPO/site/park.html" "$data/pages" >&2 ||
+    die "could not write the park pages into $data/pages"
 }
 
 # The pools, each on DATA/run/NAME.sock (nginx-conf/write-pool.conf says which serves what).

@@ -8,7 +8,7 @@
 #   /var/lib/frostbyte/{frostbyte.db,backups/}  /run/frostbyte/{api,chat,write}.{sock,metrics}
 
 # render_nginx TEMPLATE OUT: nginx-conf/prod.conf.in with the settings filled in. Uses DOMAIN,
-# ORIGINS (space-separated), SITE, RUNDIR, CONFDIR, ACME_ROOT, CERT, CERT_KEY, LOGDIR, and
+# ORIGINS (space-separated), SITE, PAGES, RUNDIR, CONFDIR, ACME_ROOT, CERT, CERT_KEY, LOGDIR, and
 # HTTP_PORT, HTTPS_PORT, LISTEN (defaults 80, 443, "").
 render_nginx() {
   local template=$1 out=$2 origins="" o redirect=""
@@ -22,7 +22,7 @@ render_nginx() {
   local tmp
   tmp=$(mktemp)
   printf '%s' "$origins" >"$tmp"
-  sed -e "s|@DOMAIN@|$DOMAIN|g" -e "s|@SITE@|$SITE|g" -e "s|@RUN@|$RUNDIR|g" \
+  sed -e "s|@DOMAIN@|$DOMAIN|g" -e "s|@SITE@|$SITE|g" -e "s|@PAGES@|$PAGES|g" -e "s|@RUN@|$RUNDIR|g" \
       -e "s|@CONF@|$CONFDIR|g" -e "s|@ACME_ROOT@|$ACME_ROOT|g" -e "s|@CERT@|$CERT|g" \
       -e "s|@CERT_KEY@|$CERT_KEY|g" -e "s|@LOG@|$LOGDIR|g" -e "s|@HTTP_PORT@|${HTTP_PORT:-80}|g" \
       -e "s|@HTTPS_PORT@|${HTTPS_PORT:-443}|g" -e "s|@LISTEN@|${LISTEN:-}|g" \
@@ -56,6 +56,7 @@ load_settings() {
   RUNDIR=${RUNDIR:-$ROOT/run/frostbyte} ACME_ROOT=$ROOT/var/www/frostbyte-acme
   CONFDIR=$ROOT/etc/nginx/frostbyte LOGDIR=${LOGDIR:-$ROOT/var/log/nginx}
   SITE=$OPT/current/site
+  PAGES=$ROOT/var/www/frostbyte-pages  # the parks' pages (frostbyte-ctl pages): nginx reads them
   if [ -s "/etc/letsencrypt/live/$DOMAIN/fullchain.pem" ] && [ -z "$ROOT" ]; then
     CERT=/etc/letsencrypt/live/$DOMAIN/fullchain.pem CERT_KEY=/etc/letsencrypt/live/$DOMAIN/privkey.pem
   else
@@ -181,6 +182,8 @@ CONF
     [ -f "$ETC/gemini.key" ] && chown frostbyte:frostbyte "$ETC/gemini.key" && chmod 0600 "$ETC/gemini.key"
     chown -R frostbyte:frostbyte "$DATA" && chmod 0700 "$DATA"
   fi
+  mkdir -p "$PAGES"
+  if [ -z "$ROOT" ]; then chown frostbyte:frostbyte "$PAGES" && chmod 0755 "$PAGES"; fi
 }
 
 step_units() {
@@ -269,7 +272,9 @@ step_release() {
   fi
   pools_stop
   switch_to "$REL"
-  if as_app env "$(app_env)" "$REL/bin/frostbyte-ctl" migrate >&2 && pools_start && healthy; then
+  if as_app env "$(app_env)" "$REL/bin/frostbyte-ctl" migrate >&2 &&
+     as_app env "$(app_env)" "$REL/bin/frostbyte-ctl" pages "$REL/site/park.html" "$PAGES" "https://$DOMAIN" >&2 &&
+     pools_start && healthy; then
     [ -n "$prev" ] && ln -sfn "$prev" "$OPT/previous"
     say "deployed $REL"
     return 0

@@ -29,6 +29,12 @@ export async function shell(active) {
     account.append(h('a', { href: '/account.html', class: 'button small', text: 'Sign in',
       'aria-current': active === 'account' ? 'page' : null }));
   }
+  // A message left by the page before (signed out, account deleted), shown once.
+  const flash = sessionStorage.getItem(FLASH);
+  if (flash) {
+    sessionStorage.removeItem(FLASH);
+    document.getElementById('main')?.prepend(h('p', { class: 'flash', role: 'status', text: flash }));
+  }
   replace(header,
     h('a', { class: 'skip', href: '#main', text: 'Skip to content' }),
     h('div', { class: 'bar' },
@@ -37,9 +43,20 @@ export async function shell(active) {
   return me;
 }
 
+const FLASH = 'frostbyte.flash';
+// Leaves a message for the next page this tab opens (a confirmation after leaving this one).
+export function flashNext(text) { sessionStorage.setItem(FLASH, text); }
+
+// The header's name, at once after the camper changes it.
+export function setHeaderName(name) {
+  const link = document.querySelector('#site-header .account-box a');
+  if (link) replace(link, h('span', { class: 'visually-hidden', text: 'Account: ' }), name);
+}
+
 export async function signOut() {
   try { await api('/session', { method: 'DELETE' }); } catch { /* signed out anyway below */ }
   forgetSignedIn();
+  flashNext('You are signed out. See you on the trail.');
   location.href = '/';
 }
 

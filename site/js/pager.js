@@ -15,7 +15,14 @@ export function pager(list, more, { fetchPage, item, empty, loadingText = 'Loadi
     try {
       const res = await fetchPage(cursor);
       if (my !== seq) return;
-      list.append(...res.items.map(item));
+      const items = res.items.map(item);
+      list.append(...items);
+      // "Load more" hides itself when the list ends: keep the keyboard in the list, on the first
+      // new item, rather than losing focus to the page's top.
+      if (append && items[0] && (document.activeElement === more || document.activeElement === document.body)) {
+        items[0].tabIndex = -1;
+        items[0].focus();
+      }
       cursor = res.next_cursor;
       more.hidden = !cursor;
       if (!list.children.length) list.append(h('li', { class: 'empty', text: typeof empty === 'function' ? empty() : empty }));

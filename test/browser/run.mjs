@@ -114,6 +114,10 @@ async function openPark(page, query, name) {
 }
 async function writeReview(page, { stars, title, body, month, camper }) {
   const form = page.locator('form.review-form');
+  // The form opens behind one button, so the reviews stay near the top of a phone's screen.
+  const open = page.getByRole('button', { name: 'Write a review' });
+  await form.or(open).first().waitFor();
+  if (await open.count()) await open.click();
   // The star widget by keyboard: focus the first star, arrow to the wanted one.
   await form.getByRole('radio', { name: '1 star', exact: true }).focus();
   for (let i = 1; i < stars; i++) await page.keyboard.press('ArrowRight');
@@ -125,6 +129,20 @@ async function writeReview(page, { stars, title, body, month, camper }) {
 }
 const avg = (page) => page.locator('[data-testid=average] .avg-number');
 const distRow = (page, stars) => page.locator('.dist-row').nth(5 - stars);
+
+// A camper made through the API (not the page's cookie jar), for writing what a test then reads.
+async function apiUser(name) {
+  const r = await fetch(`${BASE}/api/users`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: `a_${uniq()}`, display_name: name, password: 'a long password 123' }) });
+  return (await r.json()).token;
+}
+async function apiCall(token, method, p, body) {
+  const r = await fetch(`${BASE}/api${p}`, { method, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: body ? JSON.stringify(body) : undefined });
+  if (r.status >= 400) throw new Error(`${method} ${p}: ${r.status} ${await r.text()}`);
+  return r.status === 204 ? null : r.json();
+}
+const PHONE = { width: 390, height: 844 };
 
 // --- the tests --------------------------------------------------------------------------
 
@@ -146,6 +164,235 @@ test('home: list, search by name, filter by state, sort; near me refused shows a
   expect(await page.getByLabel('Sort by').inputValue() === 'name', 'falls back to sorting by name');
 });
 
+test('home: forgiving search and filters live in the address; a shared link opens the same list; Back returns', async (page) => {
+  await page.goto('/?q=utah');
+  await page.locator('.result-count').filter({ hasText: '5 parks shown' }).waitFor();
+  expect(await page.getByLabel('Park name').inputValue() === 'utah', 'the search box shows the query from the address');
+  await expectText(page.locator('.cards li .states'), /Utah \(UT\)/, 'state names beside codes');
+  await page.getByLabel('Park name').fill('Smokies');
+  await expectText(page.locator('.cards li h2'), /^Great Smoky Mountains$/, 'an alias');
+  await page.waitForURL(/q=Smokies/);
+  await page.getByLabel('Park name').fill('Yosemete');
+  await expectText(page.locator('.cards li h2'), /^Yosemite$/, 'one typo');
+  await page.getByLabel('Park name').fill('');
+  await page.locator('.more-filters summary').click();
+  await page.getByLabel('Region').selectOption('rockies');
+  await page.getByLabel('Stay').selectOption('lodge');  // options with their counts: filled from the API
+  await page.waitForURL(/region=rockies.*stay=lodge|stay=lodge.*region=rockies/);
+  await page.locator('.result-count').filter({ hasText: '4 parks shown' }).waitFor();
+  const shared = page.url();
+  await shot(page, 'home-filters');
+  await page.goBack();
+  await page.waitForURL((u) => !/stay=/.test(u.search));
+  await page.getByLabel('Stay').waitFor();
+  expect(await page.getByLabel('Stay').inputValue() === '', 'Back restores the filters of the previous list');
+  // The shared link, opened fresh (another visitor), shows the same list.
+  const other = await page.context().newPage();
+  await other.goto(shared);
+  await other.locator('.result-count').filter({ hasText: '4 parks shown' }).waitFor();
+  expect(await other.getByLabel('Region').inputValue() === 'rockies', 'the shared link sets the region');
+  await expectText(other.locator('.cards li h2'), /^Mesa Verde$/, 'same parks');
+  await other.setViewportSize(PHONE);
+  await shot(other, 'home-filters-phone');
+});
+
+test('park on a phone: rating and first reviews within 1.5 screens, description folded, review form behind one button', async (page) => {
+  for (let i = 0; i < 3; i++) {
+    await apiCall(await apiUser(`Phone ${i}`), 'POST', '/parks/23/reviews',
+      { stars: 4 + (i % 2), title: `Tidewater glaciers ${i}`, body: 'Calving ice. '.repeat(20) });
+  }
+  await signUp(page, 'Phil Phone');
+  await page.goto('/park.html?park=glacier-bay');
+  await page.locator('.reviews .review').first().waitFor();
+  const screen = PHONE.height * 1.5;
+  const rating = await page.locator('[data-testid=average]').boundingBox();
+  const first = await page.locator('.reviews .review').first().boundingBox();
+  expect(rating.y + rating.height < screen, `the rating ends above 1.5 screens (at ${rating.y})`);
+  expect(first.y + 40 < screen, `the first review starts within 1.5 screens (at ${first.y})`);
+  expect(await page.locator('form.review-form').count() === 0, 'no review form until asked');
+  expect(!(await page.locator('.description-box').evaluate((d) => d.open)), 'the description is folded');
+  await shot(page, 'park-phone-top', { fullPage: false });
+  await page.getByText('Read more').click();
+  await page.locator('.description-box p.description').waitFor();
+  await page.getByRole('button', { name: 'Write a review' }).click();
+  await page.locator('form.review-form').getByLabel('Title').waitFor();
+  await expectText(page.locator('.facts dd'), /km² \([\d,]+ mi²\)/, 'area in km² and mi²');
+  const dir = await page.getByRole('link', { name: 'Directions', exact: true }).getAttribute('href');
+  expect(/destination=58\.5,-13[67]/.test(dir) || /destination=58\.\d+,-13\d/.test(dir), `directions to the coordinates: ${dir}`);
+  await shot(page, 'park-phone-full');
+}, { context: { viewport: PHONE } });
+
+test('park: a helpful vote and a saved place are remembered after a reload; no duplicate save', async (page) => {
+  const author = await apiUser('Hana Hiker');
+  const rev = await apiCall(author, 'POST', '/parks/44/reviews', { stars: 5, title: 'Paradise meadows', body: 'Wildflowers in August.' });
+  await signUp(page, 'Vera Voter'); // (the park is first read anonymously at the end, after the votes)
+  await page.goto('/park.html?park=mount-rainier');
+  const review = page.locator('.reviews .review').filter({ hasText: 'Paradise meadows' });
+  await review.getByRole('button', { name: 'Helpful (0)' }).click();
+  await review.getByRole('button', { name: 'Helpful (1)', pressed: true }).waitFor();
+  await page.getByRole('button', { name: 'Save this place' }).click();
+  await page.getByText('Saved to').waitFor();
+  await page.reload();
+  await review.getByRole('button', { name: 'Helpful (1)', pressed: true }).waitFor();
+  await page.getByText('Saved to').waitFor();
+  expect(await page.getByRole('button', { name: 'Save this place' }).count() === 0, 'no second "Save" after a reload');
+  // Taking the vote back after the reload counts down, not up.
+  await review.getByRole('button', { name: 'Helpful (1)' }).click();
+  await review.getByRole('button', { name: 'Helpful (0)', pressed: false }).waitFor();
+  const places = await (await page.request.get('/api/users/me/locations')).json();
+  expect(places.items.filter((l) => l.label === 'Mount Rainier').length === 1, 'one saved place');
+  const r = await (await page.request.get(`/api/reviews/${rev.id}`)).json();
+  expect(r.helpful_count === 0, `helpful_count back to 0 (${r.helpful_count})`);
+  // Signed out, the count is still shown.
+  await apiCall(await apiUser('Other Voter'), 'PUT', `/reviews/${rev.id}/helpful`);
+  const anon = await page.context().browser().newContext({ baseURL: BASE });
+  const p2 = await anon.newPage();
+  await p2.goto('/park.html?park=mount-rainier');
+  await p2.locator('.reviews .review').filter({ hasText: '1 person found this helpful' }).waitFor();
+  await anon.close();
+});
+
+test('park: best time to visit from reviewers\' months, or "not enough data"', async (page) => {
+  // Another park for "not enough data": an anonymous answer may be kept a second by nginx's
+  // micro-cache, so Kobuk Valley is first read after its reviews are written.
+  await page.goto('/parks/lake-clark');
+  await expectText(page.locator('[data-testid=best-months]'), /Not enough data yet/, 'an unreviewed park says so');
+  const visits = [[5, '2025-09'], [5, '2024-09'], [5, '2025-10'], [5, '2025-10'], [2, '2025-01'], [3, '2025-01']];
+  for (const [stars, month] of visits) {
+    await apiCall(await apiUser('Month Camper'), 'POST', '/parks/39/reviews', { stars, title: 'Dunes', body: 'Arctic sand.', visited_on: month });
+  }
+  await page.goto('/parks/kobuk-valley');
+  await expectText(page.locator('[data-testid=best-months]'), /Best months: Sep–Oct, 5\.0 ★/, 'best months with their average');
+  expect(await page.locator('.month-chart svg rect.chart-bar').count() === 12, 'twelve month columns');
+  await page.setViewportSize(PHONE);
+  const box = await page.locator('.month-chart svg').boundingBox();
+  expect(box.width <= PHONE.width, `the month chart fits the phone (${box.width}px)`);
+  await page.locator('.when-to-go').screenshot({ path: path.join(OUT, 'when-to-go-phone.png') });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.locator('.when-to-go').screenshot({ path: path.join(OUT, 'when-to-go.png') });
+});
+
+test('park pages: /parks/SLUG is shareable (name and description before scripts), old links work, a site-styled 404', async (page) => {
+  const html = await (await page.request.get('/parks/yellowstone')).text();
+  expect(/<title>Yellowstone National Park[^<]*<\/title>/.test(html) && /property="og:title"/.test(html), 'title and Open Graph in the served HTML');
+  const noJs = await page.context().browser().newContext({ baseURL: BASE, javaScriptEnabled: false });
+  const plain = await noJs.newPage(); // without scripts, the page still names and describes the park
+  await plain.goto('/parks/yellowstone');
+  await plain.getByRole('heading', { level: 1, name: 'Yellowstone' }).waitFor();
+  await plain.getByText(/first national park/).first().waitFor();
+  expect(await plain.title() === 'Yellowstone National Park: campers\' reviews and the best time to visit — Frostbyte', `title: ${await plain.title()}`);
+  await noJs.close();
+  await page.goto('/?q=zion');
+  await page.getByRole('link', { name: 'Zion', exact: true }).click();
+  await page.waitForURL(/\/parks\/zion$/);
+  await page.locator('.rating-summary [data-testid=average]').waitFor();
+  await page.goto('/park.html?park=zion');
+  await page.locator('.rating-summary [data-testid=average]').waitFor();
+  const res = await page.goto('/parks/yelowstone');
+  expect(res.status() === 404, `404 for a park that does not exist (${res.status()})`);
+  await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+  await page.getByRole('link', { name: 'Yellowstone' }).waitFor(); // the forgiving search's suggestion
+  await page.locator('.site-header nav').waitFor(); // the site's own header
+  await shot(page, '404');
+}, { expectStatus: [404] });
+
+test('forms speak: own messages next to the fields, a counter instead of a silent cut, readable empty stars', async (page) => {
+  await signUp(page, 'Fran Forms');
+  await page.goto('/parks/olympic');
+  await page.getByRole('button', { name: 'Write a review' }).click();
+  const form = page.locator('form.review-form');
+  await form.getByRole('button', { name: 'Publish review' }).click();
+  await expectText(form.locator('.field-error'), /Choose from 1 to 5 stars/, 'the stars asked for next to them');
+  await form.locator('.star-row label').nth(3).click(); // the fourth star
+  await form.getByRole('button', { name: 'Publish review' }).click();
+  await expectText(form.locator('.field-error'), /Please fill in “Title”/, 'the empty title, in words');
+  expect(await form.getByLabel('Title').getAttribute('aria-invalid') === 'true', 'the title is marked invalid');
+  await form.getByLabel('Title').fill('Hoh rain forest');
+  const long = 'Moss and ferns everywhere. '.repeat(800); // 21,600 characters pasted
+  await form.getByLabel('Your review').fill(long);
+  expect((await form.getByLabel('Your review').inputValue()).length === long.length, 'nothing is cut silently');
+  await expectText(form.locator('.counter'), /16,600 characters too many \(the limit is 5,000\)/, 'the counter says how much is over');
+  await form.getByRole('button', { name: 'Publish review' }).click();
+  await expectText(form.locator('.field-error'), /Your review can be at most 5,000 characters; it has 21,600/, 'the limit, next to the field');
+  await page.setViewportSize(PHONE);
+  await shot(page, 'form-messages-phone', { fullPage: false });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await form.getByLabel('Your review').fill('Moss and ferns everywhere.');
+  await expectText(form.locator('.counter'), /^26 \/ 5,000$/, 'the counter counts');
+  // Empty stars are drawn at 3:1 contrast or more against the white card.
+  const ratio = await form.locator('.star-row label').nth(4).evaluate((el) => {
+    const rgb = (c) => c.match(/\d+/g).slice(0, 3).map(Number).map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    const lum = (c) => { const [r, g, b] = rgb(c); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    return (1.05) / (lum(getComputedStyle(el).color) + 0.05);
+  });
+  expect(ratio >= 3, `empty star contrast ${ratio.toFixed(2)}:1`);
+  await form.getByRole('button', { name: 'Publish review' }).click();
+  await page.locator('.my-review .form-status').filter({ hasText: 'published' }).waitFor();
+});
+
+test('chat on a phone: the failure and Retry in view, Retry offered again after a reload, a conversation deleted', async (page) => {
+  await signUp(page, 'Chet Chat');
+  await page.goto('/chat.html');
+  await page.getByLabel('Your message').fill('Bear canisters? FAKE:500');
+  await page.getByRole('button', { name: 'Send' }).click();
+  const retry = page.locator('.retry-box').getByRole('button', { name: 'Retry' });
+  await retry.waitFor();
+  expect(await retry.isVisible() && (await retry.boundingBox()).y < PHONE.height, 'Retry is on the screen');
+  await shot(page, 'chat-failed-phone', { fullPage: false });
+  await page.reload();
+  await page.locator('.msg.failed').filter({ hasText: 'Bear canisters?' }).waitFor();
+  await page.locator('.retry-box').getByRole('button', { name: 'Retry' }).waitFor();
+  const colors = await page.locator('.msg.failed .text').evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el.closest('.msg')).opacity]);
+  expect(colors[1] === '1', `the failed bubble is not faded (opacity ${colors[1]})`);
+  await page.getByRole('button', { name: 'Delete this conversation' }).click();
+  await page.locator('.conversations li.empty').waitFor();
+  expect(await page.locator('.conversations li a').count() === 0, 'the conversation is gone from the list');
+}, { context: { viewport: PHONE }, expectStatus: [502] });
+
+test('analytics on a phone: charts without a scroller, readable labels, whole park names, a scale that shows differences', async (page) => {
+  for (const [park, stars] of [[28, 5], [28, 4], [61, 4], [62, 5]]) {
+    await apiCall(await apiUser('Chart Camper'), 'PUT', `/parks/${park}/rating`, { stars });
+  }
+  await page.goto('/analytics.html');
+  await page.locator('.chart-figure').nth(2).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow <= 0, `no sideways scrolling (${overflow}px)`);
+  expect(await page.locator('.scroll-x').count() === 0, 'no hidden scroller');
+  const sizes = await page.locator('svg.chart text.chart-label').evaluateAll((ts) => ts.map((t) => t.getBoundingClientRect().height));
+  expect(sizes.length && Math.min(...sizes) >= 10, `chart labels at least 10 px tall (smallest ${Math.min(...sizes).toFixed(1)})`);
+  await expectText(page.locator('svg.chart text.chart-label'), /^Great Smoky Mountains$/, 'the whole name');
+  await expectText(page.locator('.chart-figure figcaption'), /bars start at/, 'the top-rated scale is said');
+  await shot(page, 'analytics-phone');
+}, { context: { viewport: PHONE } });
+
+test('account: edit a saved place; a new name shows in the header at once; a confirmation after signing out; focus stays after "Show more"', async (page) => {
+  await signUp(page, 'Paula Places');
+  await page.goto('/parks/acadia');
+  await page.getByRole('button', { name: 'Save this place' }).click();
+  await page.getByText('Saved to').waitFor();
+  await page.goto('/account.html#places');
+  await page.getByRole('button', { name: 'Edit Acadia' }).click();
+  const f = page.locator('form.place-edit');
+  await f.getByLabel('Label').fill('Acadia, Blackwoods loop B');
+  await f.getByLabel('Note').fill('Site 42: quiet, near the ocean path.');
+  await f.getByLabel('Month visited').fill('2025-09');
+  await f.getByRole('button', { name: 'Save place' }).click();
+  await expectText(page.locator('#places li'), /Acadia, Blackwoods loop B.*visited Sep 2025/s, 'the edited place');
+  await page.reload();
+  await expectText(page.locator('#places li'), /Site 42: quiet/, 'the note after a reload');
+  const profile = page.locator('form[aria-label="Change your display name"]');
+  await profile.getByLabel('Display name').fill('Paula P.');
+  await profile.getByRole('button', { name: 'Save name' }).click();
+  await expectText(page.locator('#site-header .account-box a'), /Paula P\.$/, 'the header shows the new name');
+  await page.getByRole('button', { name: 'Sign out' }).first().click();
+  await page.locator('.flash').filter({ hasText: 'You are signed out' }).waitFor();
+  await page.locator('.cards li').nth(20).waitFor();
+  await page.getByRole('button', { name: 'Show more parks' }).click();
+  await page.locator('.cards li').nth(30).waitFor();
+  const focused = await page.evaluate(() => document.activeElement.closest('.cards') !== null);
+  expect(focused, 'the keyboard stays in the list after "Show more parks"');
+});
+
 test('home: near me with a granted location sorts by distance', async (page) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Near me' }).click();
@@ -160,6 +407,7 @@ test('review: sign up, find a park, rate and review it, see the average and dist
   // The form offers exactly the camper types the API counts (the database's list).
   const zion = await (await page.request.get('/api/parks/zion')).json();
   const counted = Object.keys((await (await page.request.get(`/api/analytics/parks/${zion.id}`)).json()).camper_types);
+  await page.getByRole('button', { name: 'Write a review' }).click();
   await page.locator('form.review-form select[name=camper_type]').waitFor();
   const offered = await page.locator('form.review-form select[name=camper_type] option')
     .evaluateAll((options) => options.map((o) => o.value).filter(Boolean));

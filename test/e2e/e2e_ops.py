@@ -198,6 +198,7 @@ class Prod:
         if p.returncode != 0:
             return "openssl: " + p.stdout.decode(errors="replace")
         env = dict(DOMAIN=DOMAIN, ORIGINS=ALLOWED + " https://" + DOMAIN, SITE=REPO + "/site",
+                   PAGES=self.stack.data + "/pages",
                    RUNDIR=self.stack.data + "/run", CONFDIR=REPO + "/nginx-conf", ACME_ROOT=d + "/acme",
                    CERT=d + "/cert.pem", CERT_KEY=d + "/key.pem", LOGDIR=d + "/log",
                    HTTP_PORT=str(self.http), HTTPS_PORT=str(self.https), LISTEN="127.0.0.1:")

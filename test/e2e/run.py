@@ -863,6 +863,7 @@ import e2e_chat  # noqa: E402,F401
 import e2e_ops  # noqa: E402,F401
 import e2e_microcache  # noqa: E402,F401
 import e2e_gzip  # noqa: E402,F401
+import e2e_parks  # noqa: E402,F401
 
 
 # --- last: what the whole run must have left behind ----------------------------------------------

@@ -1,6 +1,7 @@
 /* test_analytics.c: the figures of the parks (kept by triggers in park_stats, park_months and
  * daily_counts) as the analytics, the park pages and sort=rating show them. After a scripted
- * sequence of ratings, reviews, edits, deletes and hides, every figure equals the one computed
+ * sequence of ratings, reviews, edits, deletes and hides, every figure (and the months reviewers
+ * visited in, schema/009_visit_months.sql) equals the one computed
  * here, independently, from a model of what was done, and the kept rows equal a recount. */
 #include <math.h>
 #include <stdarg.h>
@@ -18,7 +19,7 @@
 
 static struct cell {
 	bool rated, reviewed, hidden, held; /* held: a moderator's hold on the author for the park */
-	int stars, camper, review_id;
+	int stars, camper, review_id, visit; /* visit: the month of visited_on, 0 for none */
 } model[USERS][PARKS];
 
 static const char *tokens[USERS + 1]; /* the last is the admin */
@@ -57,25 +58,33 @@ step(void)
 		c->stars = stars;
 		break;
 	case 2: case 3: { /* review */
-		int camper = roll(CAMPER_TYPE_COUNT);
+		int camper = roll(CAMPER_TYPE_COUNT), visit = roll(13);
 		struct reply r = call("POST", sfmt("/api/parks/%d/reviews", park),
-				      sfmt("{\"stars\":%d,\"title\":\"T\",\"body\":\"B\",\"camper_type\":\"%s\"}",
-					  stars, camper_types[camper]), "Authorization", t, NULL);
+				      sfmt("{\"stars\":%d,\"title\":\"T\",\"body\":\"B\",\"camper_type\":\"%s\"%s}",
+					  stars, camper_types[camper],
+					  visit ? sfmt(",\"visited_on\":\"2025-%02d\"", visit) : ""),
+				      "Authorization", t, NULL);
 		expect(r, c->reviewed ? 409 : 201, "review");
 		if (!c->reviewed) {
 			c->rated = c->reviewed = true;
 			c->hidden = c->held; /* written again while held: hidden from the start */
 			c->stars = stars;
 			c->camper = camper;
+			c->visit = visit;
 			c->review_id = jget(r.json, "id") ? jget(r.json, "id")->valueint : 0;
 		}
 		break;
 	}
-	case 4: /* edit the review's stars */
+	case 4: /* edit the review's stars, and half the time its visit month (null clears it) */
 		if (c->reviewed) {
-			expect(call("PATCH", sfmt("/api/reviews/%d", c->review_id), sfmt("{\"stars\":%d}", stars),
-				    "Authorization", t, NULL), 200, "edit");
+			int visit = roll(2) ? roll(13) : -1;
+			const char *month = visit < 0 ? "" : visit == 0 ? ",\"visited_on\":null"
+					  : sfmt(",\"visited_on\":\"2024-%02d\"", visit);
+			expect(call("PATCH", sfmt("/api/reviews/%d", c->review_id),
+				    sfmt("{\"stars\":%d%s}", stars, month), "Authorization", t, NULL), 200, "edit");
 			c->stars = stars;
+			if (visit >= 0)
+				c->visit = visit;
 		}
 		break;
 	case 5: /* delete the review, or the rating when there is no review */
@@ -178,6 +187,28 @@ check_all(const char *when_)
 				   : same_average(jget(this_month, "average"), (double)review_stars / f.reviews)) &&
 		   campers_ok,
 		   "%s: park %d analytics: rating, reviews this month with their average, camper types", when, park);
+
+		/* When to go: visible reviews by the month they name (PARKS_VISITS_MONTH_MIN = 2 gives an
+		 * average, PARKS_VISITS_MIN = 5 enough data). */
+		int visits[13] = { 0 }, vstars[13] = { 0 }, vtotal = 0;
+		for (int u = 0; u < USERS; u++) {
+			const struct cell *c = &model[u][p];
+			if (c->reviewed && !c->hidden && c->visit > 0)
+				visits[c->visit]++, vstars[c->visit] += c->stars, vtotal++;
+		}
+		r = call("GET", sfmt("/api/parks/%d/visit-months", park), NULL, NULL);
+		bool months_ok = cJSON_GetArraySize(jget(r.json, "months")) == 12;
+		for (int mo = 1; months_ok && mo <= 12; mo++) {
+			cJSON *slot = cJSON_GetArrayItem(jget(r.json, "months"), mo - 1);
+			months_ok = jint(slot, "month") == mo && jint(slot, "visits") == visits[mo] &&
+				    (visits[mo] < 2 ? cJSON_IsNull(jget(slot, "average"))
+						    : same_average(jget(slot, "average"), (double)vstars[mo] / visits[mo]));
+		}
+		ok(r.status == 200 && months_ok && jint(r.json, "visits") == vtotal &&
+		   cJSON_IsBool(jget(r.json, "enough_data")) &&
+		   cJSON_IsTrue(jget(r.json, "enough_data")) == (vtotal >= 5),
+		   "%s: park %d visit months: %d visits by month, averages from 2, enough data from 5", when,
+		   park, vtotal);
 	}
 
 	struct reply r = call("GET", "/api/analytics/summary", NULL, NULL);
@@ -283,6 +314,14 @@ test_kept_figures_equal_a_recount(void)
 		  " SELECT park_id, substr(review_created_at, 1, 7), count(*), sum(stars) FROM ratings"
 		  "  WHERE title IS NOT NULL AND hidden = 0 GROUP BY 1, 2"
 		  " EXCEPT SELECT park_id, month, reviews, stars FROM park_months))" },
+		{ "park_visit_months", "SELECT (SELECT count(*) FROM ("
+		  " SELECT park_id, month, visits, stars FROM park_visit_months WHERE visits <> 0"
+		  " EXCEPT SELECT park_id, CAST(substr(visited_on, 6, 2) AS INTEGER), count(*), sum(stars)"
+		  "  FROM ratings WHERE title IS NOT NULL AND hidden = 0 AND visited_on IS NOT NULL GROUP BY 1, 2))"
+		  " + (SELECT count(*) FROM ("
+		  " SELECT park_id, CAST(substr(visited_on, 6, 2) AS INTEGER), count(*), sum(stars) FROM ratings"
+		  "  WHERE title IS NOT NULL AND hidden = 0 AND visited_on IS NOT NULL GROUP BY 1, 2"
+		  " EXCEPT SELECT park_id, month, visits, stars FROM park_visit_months))" },
 		{ "daily_counts", "SELECT count(*) FROM daily_counts d WHERE"
 		  " ratings <> (SELECT count(*) FROM ratings WHERE substr(rated_at, 1, 10) = d.day AND hidden = 0)"
 		  " OR reviews <> (SELECT count(*) FROM ratings WHERE title IS NOT NULL AND hidden = 0"

@@ -209,6 +209,38 @@ test_helpful_vote_counted_once(void)
 	is_int(r.status, 404, "a vote on a review that does not exist: 404");
 }
 
+/* GET /api/users/me/helpful?park=: the caller's own votes, so a page shows them after a reload. */
+static void
+test_helpful_votes_of_the_caller(void)
+{
+	int id = dunes_review();
+	const char *carol = bearer("carol_votes"), *dave = bearer("dave_votes");
+	struct reply r = call("GET", "/api/users/me/helpful?park=7", NULL, "Authorization", carol, NULL);
+	ok(r.status == 200 && jint(r.json, "park_id") == 7 && cJSON_GetArraySize(jget(r.json, "review_ids")) == 0,
+	   "no votes yet: 200 {park_id: 7, review_ids: []}");
+	is_int(call("PUT", sfmt("/api/reviews/%d/helpful", id), NULL, "Authorization", carol, NULL).status, 204,
+	       "carol marks the dunes review helpful");
+	r = call("GET", "/api/users/me/helpful?park=7", NULL, "Authorization", carol, NULL);
+	ok(r.status == 200 && cJSON_GetArraySize(jget(r.json, "review_ids")) == 1 &&
+	   jint(r.json, "review_ids.0") == id, "... her list holds it");
+	r = call("GET", "/api/users/me/helpful?park=7", NULL, "Authorization", dave, NULL);
+	ok(r.status == 200 && cJSON_GetArraySize(jget(r.json, "review_ids")) == 0, "... dave's list does not");
+	r = call("GET", "/api/users/me/helpful?park=8", NULL, "Authorization", carol, NULL);
+	ok(r.status == 200 && cJSON_GetArraySize(jget(r.json, "review_ids")) == 0, "... nor her list for another park");
+	is_int(call("DELETE", sfmt("/api/reviews/%d/helpful", id), NULL, "Authorization", carol, NULL).status, 204,
+	       "carol takes the vote back");
+	r = call("GET", "/api/users/me/helpful?park=7", NULL, "Authorization", carol, NULL);
+	ok(r.status == 200 && cJSON_GetArraySize(jget(r.json, "review_ids")) == 0, "... and her list is empty again");
+	r = call("GET", "/api/users/me/helpful?park=7", NULL, NULL);
+	ok(is_error(&r, 401, "unauthenticated", NULL), "without a token: 401 unauthenticated");
+	r = call("GET", "/api/users/me/helpful", NULL, "Authorization", carol, NULL);
+	ok(is_error(&r, 400, "missing_field", "park"), "without ?park: 400 missing_field park");
+	r = call("GET", "/api/users/me/helpful?park=abc", NULL, "Authorization", carol, NULL);
+	ok(is_error(&r, 400, "invalid_field", "park"), "?park=abc: 400 invalid_field park");
+	r = call("GET", "/api/users/me/helpful?park=999", NULL, "Authorization", carol, NULL);
+	ok(is_error(&r, 404, "not_found", NULL), "?park=999: 404 not_found");
+}
+
 /* Park 9: ten campers' reviews with stars 1..5 repeating; review 2 has three votes, review 4
  * one. */
 #define CAMPERS 10
@@ -380,6 +412,7 @@ static const struct tap_case cases[] = {
 	TAP_CASE(test_review_only_author_edits),
 	TAP_CASE(test_review_patch_changes_given_fields),
 	TAP_CASE(test_helpful_vote_counted_once),
+	TAP_CASE(test_helpful_votes_of_the_caller),
 	TAP_CASE(test_review_list_pages_every_sort_once),
 	TAP_CASE(test_review_written_while_paging_lands_before),
 	TAP_CASE(test_account_delete_takes_reviews_and_votes),

@@ -2,7 +2,7 @@
 // places (list and map), your quiz results, signing out and deleting the account.
 import { api, all, rememberSignedIn, forgetSignedIn } from '../api.js';
 import { h, replace, field, onSubmit, status, loadingEl, emptyEl, errorEl, fmtDate, fmtMonth, param } from '../dom.js';
-import { shell, signOut } from '../layout.js';
+import { shell, signOut, flashNext, setHeaderName } from '../layout.js';
 import { usMap } from '../usmap.js';
 import { reviewBody } from '../reviews.js';
 
@@ -63,6 +63,7 @@ function signedIn() {
   onSubmit(profile, async (v) => {
     const u = await api('/users/me', { method: 'PATCH', body: { display_name: v.display_name.trim() } });
     title.textContent = `Hello, ${u.display_name}`;
+    setHeaderName(u.display_name);
     status(profile, 'Your name is saved.');
   });
   const pw = h('form', { 'aria-label': 'Change your password' },
@@ -82,6 +83,7 @@ function signedIn() {
     if (!confirm('Delete your account and everything in it for good?')) return;
     await api('/users/me', { method: 'DELETE', body: { password: v.password } });
     forgetSignedIn();
+    flashNext('Your account and everything in it are deleted.');
     location.href = '/';
   });
 
@@ -114,6 +116,23 @@ async function loadReviews(box) {
   } catch (err) { replace(box, errorEl(err, () => loadReviews(box))); }
 }
 
+// A saved place's label, note and visit month, edited in place.
+function editPlace(li, l, box) {
+  if (li.querySelector('form')) return;
+  const form = h('form', { class: 'place-edit', 'aria-label': `Edit ${l.label}` },
+    field('Label', h('input', { name: 'label', required: true, maxlength: 80, value: l.label })),
+    field('Note (optional)', h('textarea', { name: 'note', rows: 2, maxlength: 500, text: l.note || '' })),
+    field('Month visited (optional)', h('input', { type: 'month', name: 'visited_on', max: new Date().toISOString().slice(0, 7), value: l.visited_on || '' })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', text: 'Save place' }),
+      h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => form.remove() })));
+  onSubmit(form, async (v) => {
+    await api(`/users/me/locations/${l.id}`, { method: 'PATCH', body: { label: v.label.trim(), note: v.note.trim() || null, visited_on: v.visited_on || null } });
+    await loadPlaces(box);
+  });
+  li.append(form);
+  form.querySelector('input').focus();
+}
+
 async function loadPlaces(box) {
   replace(box, loadingEl());
   try {
@@ -123,6 +142,7 @@ async function loadPlaces(box) {
       const li = h('li', {}, h('strong', { text: l.label }), ` · ${l.latitude.toFixed(2)}°, ${l.longitude.toFixed(2)}°`,
         l.visited_on ? ` · visited ${fmtMonth(l.visited_on)}` : '', l.note ? h('p', { class: 'muted', text: l.note }) : null,
         l.channel_id ? h('a', { class: 'small', href: `/boards.html?channel=${l.channel_id}`, text: ' Board' }) : null, ' ',
+        h('button', { type: 'button', class: 'link-button small', text: 'Edit', 'aria-label': `Edit ${l.label}`, onclick: () => editPlace(li, l, box) }), ' ',
         h('button', { type: 'button', class: 'link-button small danger', text: 'Remove', 'aria-label': `Remove ${l.label}`, onclick: async () => {
           try { await api(`/users/me/locations/${l.id}`, { method: 'DELETE' }); loadPlaces(box); }
           catch (err) { li.append(errorEl(err)); }

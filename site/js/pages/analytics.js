@@ -5,6 +5,7 @@ import { h, replace, field, loadingEl, errorEl, fmtAvg, fmtMonth, param, plural 
 import { shell } from '../layout.js';
 import { barChart, columnChart } from '../chart.js';
 import { camperName } from '../reviews.js';
+import { parkHref } from '../parklink.js';
 
 await shell('analytics');
 const page = document.getElementById('page');
@@ -22,7 +23,8 @@ async function start() {
     figure(String(sum.ratings), 'ratings'), figure(fmtAvg(sum.average_rating), 'average stars'));
   const top = sum.top_rated.length
     ? barChart(sum.top_rated.map((p) => ({ label: p.name, value: p.score, short: `(${plural(p.rating.count, 'rating')})`, note: `(${plural(p.rating.count, 'rating')}, average ${fmtAvg(p.rating.average)})` })),
-        { title: 'Top rated parks (weighted score out of 5)', unit: 'Score', max: 5, format: fmtAvg })
+        { title: 'Top rated parks (weighted score out of 5)', unit: 'Score', max: 5, format: fmtAvg,
+          min: Math.max(0, Math.floor(Math.min(...sum.top_rated.map((p) => p.score)) * 2 - 1) / 2) })
     : h('p', { class: 'empty', text: 'No ratings yet.' });
   const most = sum.most_reviewed.length
     ? barChart(sum.most_reviewed.map((p) => ({ label: p.name, value: p.review_count })), { title: 'Most reviewed parks', unit: 'Reviews' })
@@ -54,7 +56,7 @@ async function loadPark(parks) {
     const total = a.rating.count;
     replace(parkBox, h('h2', { id: 'park-an-h', text: p.name }),
       h('p', {}, `Average ${fmtAvg(a.rating.average)} from ${plural(a.rating.count, 'rating')}; ${plural(a.review_count, 'review')}. `,
-        h('a', { href: `/park.html?park=${encodeURIComponent(p.slug)}`, text: 'Open the park page' })),
+        h('a', { href: parkHref(p.slug), text: 'Open the park page' })),
       h('div', { class: 'two-col' },
         barChart([5, 4, 3, 2, 1].map((n) => ({ label: `${n} star${n > 1 ? 's' : ''}`, value: d[String(n)],
           short: total ? `(${Math.round((d[String(n)] / total) * 100)}%)` : '', note: total ? `(${Math.round((d[String(n)] / total) * 100)}%)` : '' })), { title: 'Rating distribution', unit: 'Ratings' }),

@@ -14,6 +14,15 @@ const input = h('textarea', { name: 'text', rows: 2, maxlength: 2000, required: 
 const send = h('button', { type: 'submit', text: 'Send' });
 const form = h('form', { class: 'chat-form', 'aria-label': 'Send a message' }, field('Your message', input), send);
 const chatTitle = h('h2', { id: 'chat-h', text: 'New conversation' });
+const del = h('button', { type: 'button', class: 'link-button danger small', text: 'Delete this conversation', hidden: true });
+del.addEventListener('click', async () => {
+  if (!current || !confirm('Delete this conversation and its messages?')) return;
+  try {
+    await api(`/chat/conversations/${current}`, { method: 'DELETE' });
+    await loadConversations();
+    open(null);
+  } catch (err) { log.after(errorEl(err)); }
+});
 
 function bubble(m, extra) {
   return h('li', { class: `msg ${m.role}${extra ? ' ' + extra : ''}` },
@@ -36,6 +45,7 @@ async function open(id) {
   history.replaceState(null, '', id ? `?c=${id}` : location.pathname);
   convList.querySelectorAll('a').forEach((a) => a.toggleAttribute('aria-current', a.getAttribute('href') === `?c=${id}`));
   convList.querySelectorAll('a[aria-current]').forEach((a) => a.setAttribute('aria-current', 'page'));
+  del.hidden = !id;
   if (!id) {
     chatTitle.textContent = 'New conversation';
     replace(log, h('li', { class: 'msg model intro' }, h('span', { class: 'who', text: 'Ranger' }),
@@ -49,6 +59,9 @@ async function open(id) {
     chatTitle.textContent = c.title;
     replace(log, c.messages.map((m) => bubble(m)));
     if (!c.messages.length) log.append(h('li', { class: 'empty', text: 'No messages yet.' }));
+    // A last message of the camper's own had no answer (the ranger failed): offer Retry again.
+    const last = c.messages[c.messages.length - 1];
+    if (last && last.role === 'user') failed(log.lastElementChild, last.text, 'The ranger did not answer this message.');
     log.lastElementChild?.scrollIntoView({ block: 'end' });
   } catch (err) {
     replace(log, h('li', {}, errorEl(err, () => open(id))));
@@ -71,19 +84,28 @@ async function sendText(text, pendingEl) {
       loadConversations();
     }
     const res = await api(`/chat/conversations/${current}/messages`, { method: 'POST', body: { text } });
-    mine.classList.remove('pending');
+    mine.classList.remove('pending', 'failed');
     log.append(bubble(res.reply));
     log.lastElementChild.scrollIntoView({ block: 'end' });
     input.value = '';
   } catch (err) {
-    mine.classList.add('failed');
-    const box = h('div', { class: 'retry-box', role: 'alert' }, h('p', { text: `Not answered: ${err.message}` }));
-    if (err.status !== 400) box.append(h('button', { type: 'button', class: 'secondary small', text: 'Retry', onclick: () => sendText(text, mine) }));
-    mine.append(box);
+    failed(mine, text, `Not answered: ${err.message}`, err.status !== 400);
   } finally {
     send.disabled = false; input.disabled = false; thinking.hidden = true;
     input.focus();
   }
+}
+
+// Marks a camper's message as not answered, with the reason and (unless the text itself was
+// refused) a Retry button, scrolled into view so a phone shows both.
+function failed(mine, text, why, retry = true) {
+  mine.classList.remove('pending');
+  mine.classList.add('failed');
+  mine.querySelector('.retry-box')?.remove();
+  const box = h('div', { class: 'retry-box', role: 'alert' }, h('p', { text: why }));
+  if (retry) box.append(h('button', { type: 'button', class: 'secondary small', text: 'Retry', onclick: () => sendText(text, mine) }));
+  mine.append(box);
+  box.scrollIntoView({ block: 'nearest' });
 }
 
 form.addEventListener('submit', (ev) => {
@@ -102,7 +124,7 @@ if (!me) {
   replace(page, h('div', { class: 'chat-layout' },
     h('aside', { class: 'conv-side', 'aria-label': 'Conversations' },
       h('button', { type: 'button', class: 'secondary', text: 'New conversation', onclick: () => open(null) }), convList),
-    h('section', { class: 'chat-main', 'aria-labelledby': 'chat-h' }, chatTitle, log, thinking, form,
+    h('section', { class: 'chat-main', 'aria-labelledby': 'chat-h' }, h('div', { class: 'chat-head' }, chatTitle, del), log, thinking, form,
       h('p', { class: 'hint', text: 'Enter sends; Shift+Enter starts a new line. The ranger is an AI: check closures and rules with the park.' }))));
   loadConversations();
   open(current);

@@ -1,8 +1,12 @@
-// A park: facts, rating summary with a distribution that filters the reviews, the reviews with
-// sorting and "load more", your own review (write, edit, delete), the park's board, its map.
+// A park, phone first: its rating and the first reviews come right after the name; writing a
+// review is one button away; then the best time to visit (from reviewers' visit months), the
+// description (collapsible), facts, map with directions, and the park's board. A signed-in
+// camper's helpful votes and saved place are shown as such after a reload.
 import { api } from '../api.js';
 import { h, s, replace, field, onSubmit, status, loadingEl, errorEl, fmtAvg, plural, starsEl, param } from '../dom.js';
 import { pager } from '../pager.js';
+import { all } from '../api.js';
+import { monthChart } from '../chart.js';
 import { shell, signInPrompt } from '../layout.js';
 import { starInput } from '../stars.js';
 import { usMap } from '../usmap.js';
@@ -12,7 +16,8 @@ import { reviewBody, CAMPER_TYPES } from '../reviews.js';
 const me = await shell('parks');
 const page = document.getElementById('page');
 const title = document.getElementById('page-title');
-const key = param('park');
+// /parks/SLUG (the shareable address, a static page per park) or park.html?park=SLUG (older links).
+const key = (/^\/parks\/([a-z0-9-]+)$/.exec(location.pathname) || [])[1] || param('park');
 
 let park;
 async function start() {
@@ -43,48 +48,99 @@ const mine = h('section', { class: 'my-review', 'aria-labelledby': 'mine-h' });
 let starsFilter = null;
 let myReview = null;
 
+const KM2_PER_MI2 = 2.589988;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+let voted = new Set(); // ids of the reviews the signed-in camper marked helpful
+
 function render() {
+  const km2 = park.area_km2, mi2 = km2 / KM2_PER_MI2;
   const facts = h('dl', { class: 'facts' },
     h('dt', { text: 'State' + (park.states.length > 1 ? 's' : '') }), h('dd', { text: park.states.join(', ') }),
     h('dt', { text: 'Established' }), h('dd', { text: String(park.established) }),
-    h('dt', { text: 'Area' }), h('dd', { text: `${Math.round(park.area_km2).toLocaleString('en-US')} km²` }),
+    h('dt', { text: 'Area' }), h('dd', { text: `${Math.round(km2).toLocaleString('en-US')} km² (${Math.round(mi2).toLocaleString('en-US')} mi²)` }),
     h('dt', { text: 'Location' }), h('dd', { text: `${park.latitude.toFixed(2)}°, ${park.longitude.toFixed(2)}°` }));
   const traits = h('dl', { class: 'traits' }, Object.entries(TRAIT_NAMES).filter(([k]) => park.traits[k]?.length).map(([k, label]) =>
     [h('dt', { text: label }), h('dd', {}, h('ul', { class: 'chips' }, park.traits[k].map((t) => h('li', { text: words(t) }))))]));
+  // Directions: the coordinates to whatever map app the phone or computer opens for this link.
+  const directions = h('a', { class: 'button secondary directions', rel: 'noopener', target: '_blank',
+    href: `https://www.google.com/maps/dir/?api=1&destination=${park.latitude},${park.longitude}`, text: 'Directions' });
   const save = h('div', { class: 'save-place' });
-  if (me) {
-    const btn = h('button', { type: 'button', class: 'secondary', text: 'Save this place' });
-    const msg = h('p', { role: 'status' });
-    btn.addEventListener('click', async () => {
-      btn.disabled = true; msg.textContent = 'Saving…';
-      try {
-        await api('/users/me/locations', { method: 'POST', body: { label: park.name, latitude: park.latitude, longitude: park.longitude, channel_id: park.channel_id } });
-        replace(msg, 'Saved to ', h('a', { href: '/account.html#places', text: 'your places' }), '.');
-      } catch (err) { msg.textContent = err.message; btn.disabled = false; }
-    });
-    save.append(btn, msg);
-  } else save.append(signInPrompt('save this place to your list'));
+  const tools = h('div', { class: 'park-tools' }, directions, save);
+  renderSave(save);
 
   const reviewControls = h('div', { class: 'review-controls' }, field('Sort reviews', sortSel), filterNote);
+  const desc = h('details', { class: 'description-box' },
+    h('summary', {}, h('span', { class: 'description-lead', text: park.description.split(/(?<=\.)\s/)[0] }), ' ', h('span', { class: 'more-link', text: 'Read more' })),
+    h('p', { class: 'description', text: park.description }));
   replace(page,
-    h('div', { class: 'park-top' },
-      h('section', { class: 'about', 'aria-labelledby': 'about-h' },
-        h('h2', { id: 'about-h', text: 'About the park' }), facts, h('p', { class: 'description', text: park.description }), traits),
-      h('section', { class: 'where', 'aria-labelledby': 'map-h' },
-        h('h2', { id: 'map-h', text: 'Where it is' }),
-        usMap([{ lat: park.latitude, lon: park.longitude, label: park.name, current: true }], `Map of ${park.name}`), save)),
+    tools,
     summaryBox, mine,
     h('section', { class: 'all-reviews', 'aria-labelledby': 'reviews-h' },
       h('h2', { id: 'reviews-h', text: 'Reviews' }),
-      me ? null : signInPrompt('write a review, mark reviews helpful or report one'),
-      reviewControls, reviewsList, moreReviews),
+      reviewControls, reviewsList, moreReviews,
+      me ? null : signInPrompt('write a review, mark reviews helpful or report one')),
+    whenBox,
+    h('div', { class: 'park-top' },
+      h('section', { class: 'about', 'aria-labelledby': 'about-h' },
+        h('h2', { id: 'about-h', text: 'About the park' }), desc, facts, traits),
+      h('section', { class: 'where', 'aria-labelledby': 'map-h' },
+        h('h2', { id: 'map-h', text: 'Where it is' }),
+        usMap([{ lat: park.latitude, lon: park.longitude, label: park.name, current: true }], `Map of ${park.name}`),
+        h('p', {}, h('a', { href: directions.href, rel: 'noopener', target: '_blank', text: `Directions to ${park.name}` })))),
     h('section', { class: 'park-board', 'aria-labelledby': 'board-h' },
       h('h2', { id: 'board-h', text: `${park.name} board` }),
       h('p', {}, h('a', { href: `/boards.html?channel=${park.channel_id}`, text: 'Open the full board' })),
       board(park.channel_id, me, { limit: 5 })));
   renderSummary();
   renderMine();
-  loadReviews();
+  renderWhen();
+  (me ? loadVotes() : Promise.resolve()).then(() => loadReviews());
+}
+
+// The camper's votes on this park's reviews, so "Helpful" shows as pressed after a reload.
+async function loadVotes() {
+  try { voted = new Set((await api('/users/me/helpful', { query: { park: park.id } })).review_ids); } catch { voted = new Set(); }
+}
+
+// "Save this place", or "Saved" with a link when one of the camper's places is this park.
+async function renderSave(box) {
+  if (!me) { replace(box, signInPrompt('save this place to your list')); return; }
+  const saved = (await all('/users/me/locations').catch(() => [])).find((l) => l.channel_id === park.channel_id ||
+    (Math.abs(l.latitude - park.latitude) < 1e-6 && Math.abs(l.longitude - park.longitude) < 1e-6));
+  if (saved) {
+    replace(box, h('p', { class: 'saved', role: 'status' }, '✓ Saved to ', h('a', { href: '/account.html#places', text: 'your places' })));
+    return;
+  }
+  const btn = h('button', { type: 'button', class: 'secondary', text: 'Save this place' });
+  const msg = h('p', { role: 'status' });
+  btn.addEventListener('click', async () => {
+    btn.disabled = true; msg.textContent = 'Saving…';
+    try {
+      await api('/users/me/locations', { method: 'POST', body: { label: park.name, latitude: park.latitude, longitude: park.longitude, channel_id: park.channel_id } });
+      replace(box, h('p', { class: 'saved', role: 'status' }, '✓ Saved to ', h('a', { href: '/account.html#places', text: 'your places' })));
+    } catch (err) { msg.textContent = err.message; btn.disabled = false; }
+  });
+  replace(box, btn, msg);
+}
+
+// Best time to visit: reviewers' visits and average stars by month of the year.
+const whenBox = h('section', { class: 'when-to-go', 'aria-labelledby': 'when-h' });
+const monthList = (ms) => {
+  const names = ms.map((m) => MONTHS[m - 1].slice(0, 3));
+  // Consecutive months as a range: [9, 10] → "Sep–Oct".
+  const runs = [];
+  ms.forEach((m, i) => { if (i && m === ms[i - 1] + 1) runs[runs.length - 1].push(names[i]); else runs.push([names[i]]); });
+  return runs.map((r) => (r.length > 1 ? `${r[0]}–${r[r.length - 1]}` : r[0])).join(', ');
+};
+async function renderWhen() {
+  replace(whenBox, h('h2', { id: 'when-h', text: 'Best time to visit' }), loadingEl());
+  let v;
+  try { v = await api(`/parks/${park.id}/visit-months`); } catch (err) { replace(whenBox, h('h2', { id: 'when-h', text: 'Best time to visit' }), errorEl(err, renderWhen)); return; }
+  const verdict = v.enough_data && v.best_months.length
+    ? h('p', { class: 'best-months', 'data-testid': 'best-months' }, v.best_months.length > 1 ? 'Best months: ' : 'Best month: ', h('strong', { text: monthList(v.best_months) }), `, ${fmtAvg(v.best_average)} ★ on average`)
+    : h('p', { class: 'muted', 'data-testid': 'best-months', text: `Not enough data yet: ${plural(v.visits, 'review')} ${v.visits === 1 ? 'says' : 'say'} which month the camper went, and ${v.min_visits} are needed. Add the month of your visit when you write a review.` });
+  replace(whenBox, h('h2', { id: 'when-h', text: 'Best time to visit' }), verdict,
+    v.visits ? monthChart(v.months, { title: 'Visits by month, and average stars (★) below where 2 or more reviews', format: (a) => fmtAvg(a) }) : null);
 }
 
 function renderSummary() {
@@ -111,13 +167,13 @@ function renderSummary() {
 }
 
 async function refreshPark() {
-  try { park = await api(`/parks/${park.id}`); renderSummary(); } catch { /* keeps the old figures */ }
+  try { park = await api(`/parks/${park.id}`); renderSummary(); renderWhen(); } catch { /* keeps the old figures */ }
 }
 
 function reviewItem(r) {
   const li = h('li', { class: 'review', id: `review-${r.id}` }, reviewBody(r));
   if (me && me.id !== r.author.id) {
-    let count = r.helpful_count, on = false;
+    let on = voted.has(r.id), count = r.helpful_count;
     const helpful = h('button', { type: 'button', class: 'secondary small', 'aria-pressed': 'false' });
     const paint = () => { helpful.textContent = `Helpful (${count})`; helpful.setAttribute('aria-pressed', String(on)); };
     paint();
@@ -126,6 +182,7 @@ function reviewItem(r) {
       try {
         await api(`/reviews/${r.id}/helpful`, { method: on ? 'DELETE' : 'PUT' });
         count += on ? -1 : 1; on = !on; paint();
+        if (on) voted.add(r.id); else voted.delete(r.id);
       } catch (err) { actions.append(errorEl(err)); }
       helpful.disabled = false;
     });
@@ -150,6 +207,8 @@ function reviewItem(r) {
     li.append(actions);
   } else if (me) {
     li.append(h('p', { class: 'muted small', text: `Your review · ${plural(r.helpful_count, 'person', 'people')} found it helpful` }));
+  } else if (r.helpful_count) {
+    li.append(h('p', { class: 'muted small helpful-count', text: `${plural(r.helpful_count, 'person', 'people')} found this helpful` }));
   }
   return li;
 }
@@ -174,7 +233,15 @@ async function renderMine() {
     const own = await api('/users/me/reviews', { query: { limit: 50 } });
     myReview = own.items.find((r) => r.park_id === park.id) || null;
   } catch (err) { replace(mine, h('h2', { id: 'mine-h', text: 'Your review' }), errorEl(err, renderMine)); return; }
-  if (myReview) showMine(); else showForm(null);
+  if (myReview) showMine(); else offerForm();
+}
+
+// Without a review yet: one button opens the form, so the reviews stay near the top on a phone.
+function offerForm(note) {
+  const open = h('button', { type: 'button', class: 'write-review', text: 'Write a review', 'aria-expanded': 'false' });
+  open.addEventListener('click', () => { showForm(null, note); mine.querySelector('input[type=radio], input')?.focus(); });
+  replace(mine, h('h2', { id: 'mine-h', class: 'visually-hidden', text: 'Your review' }),
+    note ? h('p', { role: 'status', text: note }) : null, open);
 }
 
 function showMine(msg) {
@@ -195,7 +262,7 @@ async function deleteMine(ev) {
     await api(`/reviews/${myReview.id}`, { method: 'DELETE' });
     myReview = null;
     await refreshPark();
-    showForm(null, 'Your review was deleted. Your star rating stays; remove it below if you like.');
+    offerForm('Your review was deleted. Your star rating stays; write a new review to change it, or remove it from the form.');
     loadReviews();
   } catch (err) { mine.append(errorEl(err)); ev.currentTarget.disabled = false; }
 }
@@ -212,7 +279,7 @@ function showForm(r, note) {
     h('div', { class: 'row' }, field('Month visited (optional)', month), field('How you stayed (optional)', camper)),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', text: r ? 'Save changes' : 'Publish review' }),
-      r ? h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => showMine() } ) : null));
+      h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => (r ? showMine() : offerForm()) })));
   onSubmit(form, async (v) => {
     if (!v.stars) throw { status: 400, field: 'stars', message: 'Choose from 1 to 5 stars.' };
     if (!v.title.trim()) throw { status: 400, field: 'title', message: 'Give your review a title.' };

@@ -2,12 +2,13 @@
 import { api } from '../api.js';
 import { h, replace, onSubmit, loadingEl, emptyEl, errorEl, fmtDate } from '../dom.js';
 import { shell, signInPrompt } from '../layout.js';
+import { parkHref } from '../parklink.js';
 
 const me = await shell('quiz');
 const page = document.getElementById('page');
 const resultBox = h('section', { class: 'quiz-result', 'aria-live': 'polite', tabindex: '-1' });
 const history = h('section', { class: 'quiz-history', 'aria-labelledby': 'hist-h' });
-const parkLink = (p) => h('a', { href: `/park.html?park=${encodeURIComponent(p.slug)}`, text: p.name });
+const parkLink = (p) => h('a', { href: parkHref(p.slug), text: p.name });
 
 async function start() {
   replace(page, loadingEl('Loading the quiz…'));
