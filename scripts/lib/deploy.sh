@@ -62,10 +62,10 @@ render_nginx() {
 
 # self_signed CERT KEY NAME: a placeholder certificate, so nginx can start (and serve the ACME
 # challenge on port 80) before certbot has the real one. Made again, for a year, by any deploy
-# that finds it missing or ending within 30 days.
+# that finds it missing, ending within 30 days or for another name (DOMAIN changed).
 self_signed() {
   [ -s "$1" ] && [ -s "$2" ] && openssl x509 -checkend $((30 * 86400)) -noout -in "$1" >/dev/null 2>&1 &&
-    return 0
+    openssl x509 -noout -subject -in "$1" | grep -q "CN *= *$3\$" && return 0
   mkdir -p "$(dirname "$1")" "$(dirname "$2")"
   (umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=$3" \
     -addext "subjectAltName=DNS:$3" -keyout "$2.new" -out "$1.new" 2>/dev/null) ||
