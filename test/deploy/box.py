@@ -18,6 +18,7 @@ import http.server
 import os
 import re
 import shutil
+import signal
 import socket
 import socketserver
 import subprocess
@@ -291,10 +292,16 @@ class Box:
 
     def stop(self):
         if self.nspawn is not None and self.nspawn.poll() is None:
-            # The box is thrown away: --force stops the processes without stopping each unit.
-            self.sh("systemctl poweroff --force --no-block", timeout=30)
+            # The box is thrown away: SIGKILL to its pid 1 ends its pid namespace at once, and
+            # systemd-nspawn exits and cleans up after it.
+            pid = self.leader()
+            if pid is not None:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
             try:
-                self.nspawn.wait(timeout=60)
+                self.nspawn.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.nspawn.kill()
                 self.nspawn.wait()
