@@ -159,9 +159,15 @@ def shquote(s):
     return "'" + s.replace("'", "'\\''") + "'"
 
 
+def pool_units():
+    """The pools' units, as scripts/deploy finds them: systemd/frostbyte-*.service running spawn-fcgi."""
+    d = os.path.join(REPO, "systemd")
+    return sorted(n[:-len(".service")] for n in os.listdir(d) if n.startswith("frostbyte-")
+                  and n.endswith(".service") and "spawn-fcgi" in open(os.path.join(d, n)).read())
+
+
 def units_active(box, extra=()):
-    units = ["frostbyte-api", "frostbyte-chat", "frostbyte-write", "nginx", "frostbyte-backup.timer"]
-    units += list(extra)
+    units = pool_units() + ["nginx", "frostbyte-backup.timer"] + list(extra)
     rc, out = in_box(box, "systemctl is-active " + " ".join(units), timeout=60)
     return rc == 0, "%s\n%s" % (units, out)
 
@@ -348,7 +354,8 @@ def check_reboot(box, site, ctx):
             break
         time.sleep(1)
     good, diag = units_active(box)
-    tap.ok(good, "after the reboot every unit is active: the three pools, nginx, the backup timer", diag)
+    tap.ok(good, "after the reboot every unit is active: the pools (%s), nginx, the backup timer"
+           % ", ".join(pool_units()), diag)
     st, _, body = site.curl("/api/parks/61/reviews")
     tap.ok(st == 200 and ctx["title"] in body, "... the site answers over HTTPS with the data kept",
            (st, body[:300]))
