@@ -198,9 +198,10 @@ class Box:
         p = run(["cp", "-a", "--reflink=auto", root, self.dir])
         if p.returncode != 0:
             raise RuntimeError("copying the root: " + p.stdout)
-        # apt's downloads are kept between runs (a cache, like a mirror close by), and apt goes
-        # out through the proxy: the box has no other way out.
-        os.makedirs(os.path.join(CACHE, "apt-archives/partial"), exist_ok=True)
+        # apt's downloads are kept between runs (a cache, like a mirror close by): hard links into
+        # the box's own archives folder, so boxes of runs at the same time never share apt's lock.
+        self.archives_in(self.dir + "/var/cache/apt/archives")
+        # apt goes out through the proxy: the box has no other way out.
         with open(self.dir + "/etc/apt/apt.conf.d/01test-proxy", "w") as f:
             f.write('Acquire::http::Proxy "%s";\nAcquire::https::Proxy "DIRECT";\n' % self.proxy_url)
         # The host's own release suites, as a cloud image has them (security updates included).
@@ -219,7 +220,7 @@ class Box:
         self.nspawn = subprocess.Popen(
             ["systemd-nspawn", "-D", self.dir, "-b", "--register=no", "--keep-unit",
              "--console=read-only", "--network-namespace-path=/run/netns/" + self.netns,
-             "--bind=%s/apt-archives:/var/cache/apt/archives" % CACHE, "--machine", "frostbyte-box"],
+             "--machine", "frostbyte-box"],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         out.close()
         deadline = time.monotonic() + timeout
@@ -234,6 +235,38 @@ class Box:
                     return None
             time.sleep(0.5)
         return "the box did not finish booting in %d s (state %r):\n%s" % (timeout, state, self.console_tail())
+
+    def archives_in(self, box_archives):
+        cache = os.path.join(CACHE, "apt-archives")
+        os.makedirs(cache, exist_ok=True)
+        os.makedirs(os.path.join(box_archives, "partial"), exist_ok=True)
+        for name in os.listdir(cache):
+            if name.endswith(".deb"):
+                try:
+                    os.link(os.path.join(cache, name), os.path.join(box_archives, name))
+                except OSError:  # another file system: a copy
+                    shutil.copy2(os.path.join(cache, name), os.path.join(box_archives, name))
+
+    def archives_out(self):
+        """The packages this box downloaded go into the cache (link, then rename: never half a file)."""
+        cache = os.path.join(CACHE, "apt-archives")
+        box_archives = self.dir + "/var/cache/apt/archives"
+        try:
+            names = [n for n in os.listdir(box_archives) if n.endswith(".deb")]
+        except OSError:
+            return
+        for name in names:
+            if os.path.exists(os.path.join(cache, name)):
+                continue
+            tmp = os.path.join(cache, ".%s.%d" % (name, os.getpid()))
+            try:
+                try:
+                    os.link(os.path.join(box_archives, name), tmp)
+                except OSError:  # another file system: a copy
+                    shutil.copy2(os.path.join(box_archives, name), tmp)
+                os.rename(tmp, os.path.join(cache, name))
+            except OSError:
+                pass
 
     def console_tail(self, n=30):
         try:
@@ -309,6 +342,7 @@ class Box:
     def destroy(self, keep=False):
         self.stop()
         self.net_down()
+        self.archives_out()
         if not keep:
             shutil.rmtree(self.dir, ignore_errors=True)
             try:
