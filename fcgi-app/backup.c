@@ -259,7 +259,7 @@ restore_run(const char *db_path, const char *file)
 	pid_t pid = opened_by_other(db_path);
 	if (pid != 0) {
 		fprintf(stderr, "frostbyte-ctl: process %d has %s open; stop the pools first "
-			"(systemctl stop frostbyte-api frostbyte-chat)\n", (int)pid, db_path);
+			"(systemctl stop frostbyte-api frostbyte-chat frostbyte-write)\n", (int)pid, db_path);
 		return 1;
 	}
 	/* Check a copy beside the database (so the swap is a rename on one file system), never the

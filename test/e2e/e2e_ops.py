@@ -703,10 +703,41 @@ def deploy_disposable_root(ctx):
                and "keeper" in users(),
                "a second deploy of a good tree upgrades: new release current, previous kept, data kept",
                out[-1500:])
-        releases = os.listdir(opt + "/releases")
-        ctx.ok(len(releases) == 2, "old releases are pruned (KEEP_RELEASES=1, plus current and previous)",
+        releases = sorted(os.listdir(opt + "/releases"))
+        failed = [d for d in releases if os.path.exists(os.path.join(opt, "releases", d, "FAILED"))]
+        ctx.ok(len(releases) == 3 and len(failed) == 1
+               and {current(), first} <= {os.path.join(opt, "releases", d) for d in releases},
+               "pruning keeps current, previous and the newest failed release (KEEP_RELEASES=1)",
                str(releases))
     finally:
         stop_pools()
         time.sleep(0.5)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@test
+def deploy_prune(ctx):
+    """step_prune of scripts/lib/deploy.sh over a releases folder made by hand: the KEEP_RELEASES
+    newest good releases, current, previous and the newest failed one stay; failed releases do not
+    count among the good ones; an aborted deploy (INCOMPLETE) and older failed ones go."""
+    root = tempfile.mkdtemp(prefix="frostbyte-prune-")
+    opt = root + "/opt/frostbyte"
+    marks = {"r1": None, "r2": None, "r3": "FAILED", "r4": "FAILED", "r5": None, "r6": "INCOMPLETE",
+             "r7": None}
+    try:
+        for name, mark in marks.items():
+            os.makedirs(os.path.join(opt, "releases", name))
+            if mark:
+                open(os.path.join(opt, "releases", name, mark), "w").close()
+        os.symlink(opt + "/releases/r7", opt + "/current")
+        os.symlink(opt + "/releases/r1", opt + "/previous")
+        p = subprocess.run(["bash", "-c", 'set -euo pipefail; source "%s/scripts/lib/common.sh"; '
+                            'source "%s/scripts/lib/deploy.sh"; OPT=%s KEEP_RELEASES=2 step_prune'
+                            % (REPO, REPO, opt)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+        left = sorted(os.listdir(opt + "/releases"))
+        ctx.ok(p.returncode == 0 and left == ["r1", "r4", "r5", "r7"],
+               "pruning with KEEP_RELEASES=2: the two newest good releases (r5, r7 = current), previous "
+               "(r1), the newest failed (r4); r2 (good, older), r3 (failed, older) and r6 (aborted) deleted",
+               lambda: "%s %s" % (left, p.stdout.decode(errors="replace")))
+    finally:
         shutil.rmtree(root, ignore_errors=True)
