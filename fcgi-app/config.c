@@ -42,6 +42,9 @@ static const struct key keys[] = {
 	INT(chat_rate_limit, 1, 10000),
 	INT(chat_daily_cap, 0, 100000000),
 	STR(metrics_file),
+	STR(photos_dir),
+	INT(photo_daily_uploads, 1, 100000),
+	INT(photo_daily_mb, 1, 100000),
 };
 
 static void
@@ -60,6 +63,8 @@ defaults(struct config *c)
 	c->gemini_connect_timeout_ms = 5000;
 	c->gemini_timeout_ms = 30000;
 	c->chat_rate_limit = 20;
+	c->photo_daily_uploads = 30;
+	c->photo_daily_mb = 100;
 }
 
 int
@@ -178,6 +183,16 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	if (strcasecmp(c->synchronous, "FULL") != 0 && strcasecmp(c->synchronous, "NORMAL") != 0) {
 		snprintf(err, errlen, "synchronous must be FULL or NORMAL");
 		return -1;
+	}
+	if (c->photos_dir[0] == '\0') { /* the photos sit beside the database, in one data folder */
+		const char *slash = strrchr(c->database, '/');
+		int dirlen = slash == NULL ? 1 : slash == c->database ? 1 : (int)(slash - c->database);
+		const char *dir = slash == NULL ? "." : c->database;
+		if (snprintf(c->photos_dir, sizeof(c->photos_dir), "%.*s/photos", dirlen, dir) >=
+		    (int)sizeof(c->photos_dir)) {
+			snprintf(err, errlen, "photos_dir: the database's folder is too long");
+			return -1;
+		}
 	}
 	return 0;
 }

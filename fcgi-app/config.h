@@ -24,6 +24,9 @@ struct config {
 	int chat_daily_cap;          /* chat_daily_cap: upstream calls per UTC day, all users (0 = no cap) */
 	char metrics_file[512];      /* metrics_file: the pool's shared counters file ("" = per process),
 				      * set per pool as FROSTBYTE_METRICS_FILE */
+	char photos_dir[512];        /* photos_dir: the photos' files ("" = photos/ beside the database) */
+	int photo_daily_uploads;     /* photo_daily_uploads: photos a user may upload per UTC day */
+	int photo_daily_mb;          /* photo_daily_mb: MiB a user may upload per UTC day */
 
 	/* Loaded by config_load_secret, never logged. */
 	unsigned char secret[128];

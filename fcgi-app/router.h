@@ -12,6 +12,7 @@ enum route_flags {
 	R_JSON = 1 << 2,      /* the request carries a JSON body (415 otherwise) */
 	R_CACHE = 1 << 3,     /* a public GET whose answer depends only on path, query, data and the day;
 	                       * kept only when its handler names a scope (cache_scope, cache.h) */
+	R_UPLOAD = 1 << 4,    /* the body is a file of up to HTTP_UPLOAD_MAX bytes (the media pool) */
 };
 
 struct route {
@@ -24,6 +25,9 @@ struct route {
 /* Finds the route for method + path and fills rq->captures/ids. NULL when none; then *allow (when
  * not NULL) lists the methods the path does take ("" when the path is unknown). Exposed for tests. */
 const struct route *router_match(struct request *rq, char *allow, size_t allowlen);
+/* The largest body the route for rq's method and path takes: HTTP_UPLOAD_MAX for an upload,
+ * HTTP_BODY_MAX for anything else. The FastCGI side reads no more than this. */
+uint64_t router_body_max(struct request *rq);
 /* The route table itself (*n entries), for the metrics' route labels. */
 const struct route *router_table(size_t *n);
 /* Runs the request through the table and its handler. Returns the response status. */

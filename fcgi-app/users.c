@@ -11,6 +11,7 @@
 #include "config.h"
 #include "db.h"
 #include "json.h"
+#include "photostore.h"
 #include "util.h"
 
 #define LOGIN_WINDOW   (15 * 60)   /* seconds */
@@ -339,6 +340,7 @@ users_me_delete(struct request *rq, struct response *rs)
 	    (rc = db_exec(SQL_DELETE_USER, "i", rq->user->id)) != SQLITE_OK ||
 	    (rc = db_commit()) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
+	photostore_sweep(config.photos_dir); /* the photos went with the account's reviews */
 	auth_clear_cookie(rq, rs);
 	return resp_empty(rs, 204);
 }
