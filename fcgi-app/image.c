@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <vips/vips.h>
+#include <vips/vector.h>
 
 static void
 quiet(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
@@ -36,6 +37,9 @@ image_init(void)
 	 * concurrency, and a worker's memory is one photo's. */
 	vips_cache_set_max(0);
 	vips_concurrency_set(1);
+	/* No run-time generated code (orc): the pools run with MemoryDenyWriteExecute, and a JIT is
+	 * one more thing a hostile file could aim at. */
+	vips_vector_set_enabled(FALSE);
 	ready = 1;
 	return 0;
 }

@@ -76,7 +76,10 @@ photostore_put(const char *dir, const unsigned char *data, size_t len,
 	struct stat st;
 	if (stat(path, &st) == 0 && (size_t)st.st_size == len)
 		return 0; /* the same bytes are there: the name is their hash */
-	if ((mkdir(dir, 0755) != 0 && errno != EEXIST) || (mkdir(sub, 0755) != 0 && errno != EEXIST))
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return -1;
+	/* The pools run with umask 0077: nginx must still enter the folder (photos_dir is the gate). */
+	if (mkdir(sub, 0755) == 0 ? chmod(sub, 0755) != 0 : errno != EEXIST)
 		return -1;
 	if (snprintf(tmp, sizeof(tmp), "%s/.tmp-%s-XXXXXX", sub, name) >= (int)sizeof(tmp)) {
 		errno = ENAMETOOLONG;

@@ -98,14 +98,16 @@ pool_start() {
 
 # stack_start DATA PORT WORKERS [CHAT_WORKERS]: the api pool, the chat pool (/api/chat/, which
 # waits on Gemini, so it has its own socket and more workers: default 2 x WORKERS), the write pool
-# (one worker for the API's writes: nginx-conf/dev.conf.in says which) and nginx, in the
-# background. The same binary serves all three.
+# (one worker for the API's writes: nginx-conf/dev.conf.in says which), the media pool (photo
+# uploads, which decode images: MEDIA_WORKERS, default one per core) and nginx, in the
+# background. The same binary serves all four.
 stack_start() {
   local data=$1 port=$2 workers=$3 chat_workers=${4:-$(( $3 * 2 ))}
   local conf="$data/nginx.conf" user_line="" sock
   pool_start "$data" api "$workers"
   pool_start "$data" chat "$chat_workers"
   pool_start "$data" write 1
+  pool_start "$data" media "${MEDIA_WORKERS:-$(nproc)}"
 
   # As root, nginx workers switch users: run them as the owner of the checkout and data.
   [ "$(id -u)" -eq 0 ] && user_line="user $(stat -c %U "$data") $(stat -c %G "$data");"
@@ -113,7 +115,7 @@ stack_start() {
       -e "s|@CONF@|$REPO/nginx-conf|g" -e "s|@USER_LINE@|$user_line|" \
       "$REPO/nginx-conf/dev.conf.in" >"$conf"
   local i
-  for sock in "$data/run/api.sock" "$data/run/chat.sock" "$data/run/write.sock"; do
+  for sock in "$data/run/api.sock" "$data/run/chat.sock" "$data/run/write.sock" "$data/run/media.sock"; do
     for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
   done
   setsid nginx -p "$data" -c "$conf" -g 'daemon off;' -e "$data/log/nginx-error.log" \
@@ -149,6 +151,7 @@ pid_stop() {
 # stack_stop DATA: stops what stack_start started, by pid, and waits for it.
 stack_stop() {
   local data=$1
-  pid_stop "$data/run/nginx.pid" "$data/run/api.pid" "$data/run/chat.pid" "$data/run/write.pid"
-  rm -f "$data/run/api.sock" "$data/run/chat.sock" "$data/run/write.sock"
+  pid_stop "$data/run/nginx.pid" "$data/run/api.pid" "$data/run/chat.pid" "$data/run/write.pid" \
+    "$data/run/media.pid"
+  rm -f "$data/run/api.sock" "$data/run/chat.sock" "$data/run/write.sock" "$data/run/media.sock"
 }

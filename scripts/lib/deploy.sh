@@ -5,7 +5,7 @@
 #   /opt/frostbyte/releases/ID/{bin,site,nginx-conf,systemd,certbot,share}   one per deploy
 #   /opt/frostbyte/current -> releases/ID      the running release; previous -> the one before
 #   /etc/frostbyte/{frostbyte.conf,secret,gemini.key,pools.env}
-#   /var/lib/frostbyte/{frostbyte.db,backups/}  /run/frostbyte/{api,chat,write}.{sock,metrics}
+#   /var/lib/frostbyte/{frostbyte.db,backups/,photos/}  /run/frostbyte/{api,chat,write,media}.{sock,metrics}
 
 # render_nginx TEMPLATE OUT: nginx-conf/prod.conf.in with the settings filled in. Uses DOMAIN,
 # ORIGINS (space-separated), SITE, RUNDIR, CONFDIR, ACME_ROOT, CERT, CERT_KEY, LOGDIR, and
@@ -74,21 +74,21 @@ app_env() { # the environment frostbyte-ctl needs
 
 pools_stop() {
   if [ -z "$ROOT" ]; then
-    systemctl stop frostbyte-api frostbyte-chat frostbyte-write
+    systemctl stop frostbyte-api frostbyte-chat frostbyte-write frostbyte-media
     return
   fi
-  pid_stop "$RUNDIR/api.pid" "$RUNDIR/chat.pid" "$RUNDIR/write.pid"
-  rm -f "$RUNDIR/api.sock" "$RUNDIR/chat.sock" "$RUNDIR/write.sock"
+  pid_stop "$RUNDIR/api.pid" "$RUNDIR/chat.pid" "$RUNDIR/write.pid" "$RUNDIR/media.pid"
+  rm -f "$RUNDIR/api.sock" "$RUNDIR/chat.sock" "$RUNDIR/write.sock" "$RUNDIR/media.sock"
 }
 
 pools_start() {
   if [ -z "$ROOT" ]; then
-    systemctl start frostbyte-api frostbyte-chat frostbyte-write
+    systemctl start frostbyte-api frostbyte-chat frostbyte-write frostbyte-media
     return
   fi
   # As scripts/run starts them, in this root's layout (the socket's folder gates access here).
   local n
-  for n in api chat write; do
+  for n in api chat write media; do
     POOL_RUN=$RUNDIR POOL_LOG=$ROOT/var/log/frostbyte-$n.log POOL_CONF=$ETC/frostbyte.conf \
       POOL_BIN=$OPT/current/bin/frostbyte-fcgi \
       pool_start "$ROOT" "$n" "$(case $n in api) echo "$API_WORKERS" ;; chat) echo "$CHAT_WORKERS" ;; *) echo 1 ;; esac)"
@@ -181,7 +181,7 @@ step_units() {
   install -m 0644 "$REL/systemd/frostbyte.sysusers" /etc/sysusers.d/frostbyte.conf
   systemd-tmpfiles --create /etc/tmpfiles.d/frostbyte.conf
   systemctl daemon-reload
-  systemctl enable frostbyte-api frostbyte-chat frostbyte-write frostbyte-backup.timer nginx >/dev/null
+  systemctl enable frostbyte-api frostbyte-chat frostbyte-write frostbyte-media frostbyte-backup.timer nginx >/dev/null
   systemctl start frostbyte-backup.timer
 }
 

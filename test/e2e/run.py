@@ -859,6 +859,7 @@ import e2e_reviews  # noqa: E402,F401
 import e2e_boards  # noqa: E402,F401
 import e2e_chat  # noqa: E402,F401
 import e2e_ops  # noqa: E402,F401
+import e2e_photos  # noqa: E402,F401
 
 
 # --- last: what the whole run must have left behind ----------------------------------------------
@@ -874,7 +875,7 @@ def whole_run(ctx):
     ctx.ok(len(writes) > 100, "the run's writes were served and logged (%d lines)" % len(writes))
     bad = [l for l in log.splitlines()
            if re.search(r"Sanitizer|runtime error:|Segmentation|Aborted|stack-overflow", l)]
-    ctx.ok(not bad, "the api and write pools' logs show no sanitizer report or crash", "\n".join(bad[:20]))
+    ctx.ok(not bad, "the api, write and media pools' logs show no sanitizer report or crash", "\n".join(bad[:20]))
     fivexx = [l for l in log.splitlines() if re.search(r" 5\d\d [0-9.]+ms user=", l)]
     ctx.ok(not fivexx, "the app answered no request with a 5xx", "\n".join(fivexx[:20]))
 
@@ -910,12 +911,12 @@ def main():
             time.sleep(0.2)
             alive = sorted(p for p in servers if pid_alive(p))
             tap.ok(getattr(stack, "stopped_by_itself", False) and not alive,
-                   "SIGTERM to scripts/run stops nginx, the api, chat and write pools and every worker it started",
+                   "SIGTERM to scripts/run stops nginx, the api, chat, write and media pools and every worker it started",
                    "still alive: %s" % alive)
             tap.ok(not any(os.path.exists(os.path.join(stack.data, "run", s))
-                           for s in ("api.sock", "chat.sock", "write.sock"))
+                           for s in ("api.sock", "chat.sock", "write.sock", "media.sock"))
                    and not port_open(port),
-                   "... and leaves no socket behind: the port is closed, the three FastCGI sockets removed")
+                   "... and leaves no socket behind: the port is closed, the four FastCGI sockets removed")
         if keep:
             tap.diag("kept the data folder %s" % stack.tmpdir)
         stack.cleanup(keep)
