@@ -467,7 +467,8 @@ def patch_and_delete_me(ctx):
 # --- parks ----------------------------------------------------------------------------------
 
 def check_summary(p, near=False):
-    keys = SUMMARY_KEYS | ({"distance_km"} if near else set())
+    """A park of the list or the park page: the summary, its cover photo (or null)."""
+    keys = SUMMARY_KEYS | {"cover_photo"} | ({"distance_km"} if near else set())
     must(isinstance(p, dict) and set(p) == keys, "park summary keys %s, expected %s" %
          (sorted(p) if isinstance(p, dict) else p, sorted(keys)))
     must(type(p["id"]) is int and p["id"] > 0, "id %r" % p["id"])
@@ -485,6 +486,10 @@ def check_summary(p, near=False):
     must(type(p["review_count"]) is int and p["review_count"] >= 0, "review_count")
     if near:
         must(isinstance(p["distance_km"], (int, float)) and p["distance_km"] >= 0, "distance_km")
+    cover = p["cover_photo"]
+    must(cover is None or (isinstance(cover, dict) and cover["thumb"]["url"].startswith("/photos/")
+                           and type(cover["thumb"]["width"]) is int and cover["alt"]),
+         "cover_photo %r" % cover)
 
 
 def check_list(r, near=False):
@@ -634,7 +639,7 @@ def park_detail(ctx):
     def detail(r):
         p = r.json
         must(isinstance(p, dict), "not an object")
-        keys = SUMMARY_KEYS | {"description", "established", "area_km2", "channel_id", "traits"}
+        keys = SUMMARY_KEYS | {"description", "established", "area_km2", "channel_id", "traits", "cover_photo"}
         must(set(p) == keys, "keys %s, expected %s" % (sorted(p), sorted(keys)))
         summary = dict(p)
         for k in ("description", "established", "area_km2", "channel_id", "traits"):
