@@ -3,6 +3,7 @@ import { api, all } from '../api.js';
 import { h, replace, field, fmtAvg, plural, starsEl } from '../dom.js';
 import { pager } from '../pager.js';
 import { shell } from '../layout.js';
+import { coverImg } from '../photos.js';
 
 await shell('parks');
 const page = document.getElementById('page');
@@ -32,6 +33,7 @@ function card(p) {
         h('span', { class: 'muted', text: `(${plural(p.rating.count, 'rating')})` }))
     : h('span', { class: 'muted', text: 'No ratings yet' });
   return h('li', { class: 'card park-card' },
+    coverImg(p, 'card-cover'),
     h('h2', {}, h('a', { href: `/park.html?park=${encodeURIComponent(p.slug)}`, text: p.name })),
     h('p', { class: 'states', text: p.states.join(', ') }),
     h('p', {}, rating),
