@@ -73,7 +73,7 @@ export function photoEditor(r) {
   const caption = h('input', { name: 'caption', maxlength: 300 });
   const preview = h('img', { class: 'photo-preview', alt: '', width: 200, height: 150, hidden: true });
   const progress = h('progress', { max: 1, value: 0, hidden: true, 'aria-label': 'Upload progress' });
-  const msg = h('p', { class: 'form-status', role: 'status' });
+  const msg = h('p', { class: 'photo-status', role: 'status' });
   const count = h('p', { class: 'muted small' });
   const submit = h('button', { type: 'submit', text: 'Add photo' });
   const form = h('form', { class: 'photo-form', 'aria-label': 'Add a photo', novalidate: true },
@@ -84,7 +84,7 @@ export function photoEditor(r) {
     h('div', { class: 'actions' }, submit), progress, msg);
 
   file.addEventListener('change', () => {
-    msg.textContent = ''; msg.className = 'form-status';
+    msg.textContent = ''; msg.className = 'photo-status';
     const f = file.files[0];
     preview.hidden = true;
     if (!f) return;
@@ -96,7 +96,7 @@ export function photoEditor(r) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const f = file.files[0];
-    const say = (text, cls = 'error') => { msg.textContent = text; msg.className = `form-status ${cls}`; };
+    const say = (text, cls = 'error') => { msg.textContent = text; msg.className = `photo-status ${cls}`; };
     if (!f) return say('Choose a photo first.');
     if (!TYPES.includes(f.type)) return say('Photos must be JPEG, PNG or WebP.');
     if (f.size > MAX_BYTES) return say('The photo is larger than 10 MB.');
