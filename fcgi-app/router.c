@@ -26,11 +26,13 @@
 
 static const struct route routes[] = {
 	{ M_GET,    "/api/health",       health_get,        0 },
-	/* No auth here: nginx lets only loopback in. /api/chat/metrics reaches the chat pool and
-	 * /api/write/metrics the write pool, whose counters are their own. */
+	/* No auth here: nginx lets only loopback in. /api/chat/metrics reaches the chat pool,
+	 * /api/write/metrics the write pool and /api/auth/metrics the auth pool, whose counters are
+	 * their own. */
 	{ M_GET,    "/api/metrics",      metrics_get,       0 },
 	{ M_GET,    "/api/chat/metrics", metrics_get,       0 },
 	{ M_GET,    "/api/write/metrics", metrics_get,      0 },
+	{ M_GET,    "/api/auth/metrics", metrics_get,       0 },
 	{ M_GET,    "/api/media/metrics", metrics_get,      0 },
 
 	{ M_POST,   "/api/users",        users_create,      R_JSON },

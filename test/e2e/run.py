@@ -916,12 +916,13 @@ def main():
             time.sleep(0.2)
             alive = sorted(p for p in servers if pid_alive(p))
             tap.ok(getattr(stack, "stopped_by_itself", False) and not alive,
-                   "SIGTERM to scripts/run stops nginx, the api, chat, write and media pools and every worker it started",
+                   "SIGTERM to scripts/run stops nginx, the api, chat, write, auth and media pools and every "
+                   "worker it started",
                    "still alive: %s" % alive)
             tap.ok(not any(os.path.exists(os.path.join(stack.data, "run", s))
-                           for s in ("api.sock", "chat.sock", "write.sock", "media.sock"))
+                           for s in ("api.sock", "chat.sock", "write.sock", "auth.sock", "media.sock"))
                    and not port_open(port),
-                   "... and leaves no socket behind: the port is closed, the four FastCGI sockets removed")
+                   "... and leaves no socket behind: the port is closed, the five FastCGI sockets removed")
         if keep:
             tap.diag("kept the data folder %s" % stack.tmpdir)
         stack.cleanup(keep)
