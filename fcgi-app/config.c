@@ -53,6 +53,9 @@ static const struct key keys[] = {
 	INT(login_failures_per_address, 1, 100000),
 	INT(login_failures_per_username, 1, 100000),
 	STR(metrics_file),
+	STR(photos_dir),
+	INT(photo_daily_uploads, 1, 100000),
+	INT(photo_daily_mb, 1, 100000),
 };
 
 static void
@@ -83,6 +86,8 @@ defaults(struct config *c)
 	c->login_failures_per_pair = 5;
 	c->login_failures_per_address = 30;
 	c->login_failures_per_username = 100;
+	c->photo_daily_uploads = 30;
+	c->photo_daily_mb = 100;
 }
 
 int
@@ -201,6 +206,16 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	if (strcasecmp(c->synchronous, "FULL") != 0 && strcasecmp(c->synchronous, "NORMAL") != 0) {
 		snprintf(err, errlen, "synchronous must be FULL or NORMAL");
 		return -1;
+	}
+	if (c->photos_dir[0] == '\0') { /* the photos sit beside the database, in one data folder */
+		const char *slash = strrchr(c->database, '/');
+		int dirlen = slash == NULL ? 1 : slash == c->database ? 1 : (int)(slash - c->database);
+		const char *dir = slash == NULL ? "." : c->database;
+		if (snprintf(c->photos_dir, sizeof(c->photos_dir), "%.*s/photos", dirlen, dir) >=
+		    (int)sizeof(c->photos_dir)) {
+			snprintf(err, errlen, "photos_dir: the database's folder is too long");
+			return -1;
+		}
 	}
 	return 0;
 }

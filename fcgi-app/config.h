@@ -33,6 +33,9 @@ struct config {
 	int login_failures_per_pair, login_failures_per_address, login_failures_per_username;
 	char metrics_file[512];      /* metrics_file: the pool's shared counters file ("" = per process),
 				      * set per pool as FROSTBYTE_METRICS_FILE */
+	char photos_dir[512];        /* photos_dir: the photos' files ("" = photos/ beside the database) */
+	int photo_daily_uploads;     /* photo_daily_uploads: photos a user may upload per UTC day */
+	int photo_daily_mb;          /* photo_daily_mb: MiB a user may upload per UTC day */
 
 	/* Loaded by config_load_secret, never logged. */
 	unsigned char secret[128];

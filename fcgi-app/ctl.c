@@ -1,5 +1,5 @@
 /* ctl.c: frostbyte-ctl, the operator's command: migrate, create-admin, check, backup, restore,
- * pages. */
+ * pages and photos-gc. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "config.h"
 #include "db.h"
 #include "parkpages.h"
+#include "photostore.h"
 #include "users.h"
 
 static int
@@ -19,9 +20,12 @@ usage(void)
 	      "  create-admin USERNAME make an admin account; the password is read from standard input\n"
 	      "  check                 check configuration, secret and database; exit 1 on a problem\n"
 	      "  backup [DIR] [KEEP]   online copy of the database into DIR (default: backups/ beside\n"
-	      "                        the database), checked; keeps the KEEP newest (default 14)\n"
+	      "                        the database), checked; keeps the KEEP newest (default 14);\n"
+	      "                        the photos' files go to DIR/photos/\n"
 	      "  restore FILE          replace the database with a checked copy (pools stopped); the\n"
-	      "                        old files are renamed aside, not deleted\n"
+	      "                        old files are renamed aside, not deleted; the photos it names\n"
+	      "                        come back from photos/ beside FILE\n"
+	      "  photos-gc             remove photo files that no photo names (older than an hour)\n"
 	      "  pages TEMPLATE DIR [BASE_URL]\n"
 	      "                        write DIR/parks/SLUG.html for every park from TEMPLATE (the\n"
 	      "                        site's park.html); BASE_URL (https://host) adds og:url\n",
@@ -174,7 +178,53 @@ cmd_backup(const char *dir, const char *keep_arg)
 		return 1;
 	int rc = backup_run(dir, (int)keep);
 	db_close();
-	return rc;
+	if (rc != 0)
+		return rc;
+	/* The files are named by their content and never change: DIR/photos/ is shared by every
+	 * backup in DIR and each backup copies only the files it lacks. Read after the database's
+	 * copy, so every photo the copy names is there unless it was deleted meanwhile. */
+	char photos[sizeof(def) + 512];
+	snprintf(photos, sizeof(photos), "%s/photos", dir);
+	int missing = 0, copied = photostore_copy_named(config.database, config.photos_dir, photos, &missing);
+	if (copied < 0)
+		return 1;
+	printf("photos: %d new file(s) in %s%s\n", copied, photos,
+	       missing ? " (some were deleted during the backup)" : "");
+	return 0;
+}
+
+static int
+cmd_restore(const char *file)
+{
+	int rc = restore_run(config.database, file);
+	if (rc != 0)
+		return rc;
+	char photos[4096];
+	const char *slash = strrchr(file, '/');
+	snprintf(photos, sizeof(photos), "%.*s/photos", slash ? (int)(slash - file) : 1, slash ? file : ".");
+	int missing = 0, copied = photostore_copy_named(config.database, photos, config.photos_dir, &missing);
+	if (copied < 0)
+		return 1;
+	printf("photos: %d file(s) copied back from %s", copied, photos);
+	if (missing > 0)
+		printf("; %d named by the database are in neither folder", missing);
+	printf("\n");
+	return 0;
+}
+
+static int
+cmd_photos_gc(void)
+{
+	if (open_db_current() != 0)
+		return 1;
+	int removed = photostore_gc(config.photos_dir);
+	db_close();
+	if (removed < 0) {
+		fprintf(stderr, "frostbyte-ctl: cannot clean %s\n", config.photos_dir);
+		return 1;
+	}
+	printf("photos: removed %d file(s) no photo names\n", removed);
+	return 0;
 }
 
 static int
@@ -225,6 +275,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[i], "pages") == 0 && (i + 3 == argc || i + 4 == argc))
 		return cmd_pages(argv[i + 1], argv[i + 2], i + 3 < argc ? argv[i + 3] : NULL);
 	if (strcmp(argv[i], "restore") == 0 && i + 2 == argc)
-		return restore_run(config.database, argv[i + 1]);
+		return cmd_restore(argv[i + 1]);
+	if (strcmp(argv[i], "photos-gc") == 0 && i + 1 == argc)
+		return cmd_photos_gc();
 	return usage();
 }

@@ -76,7 +76,7 @@ read_request(FCGX_Request *fr, struct request *rq, struct response *rs)
 
 	if (!parse_length(FCGX_GetParam("CONTENT_LENGTH", fr->envp), &rq->content_length))
 		return resp_error(rq, rs, 400, "bad_request", NULL, "Content-Length is not a number.");
-	if (rq->content_length == 0 || rq->content_length > HTTP_BODY_MAX)
+	if (rq->content_length == 0 || rq->content_length > router_body_max(rq))
 		return 0; /* the router answers 413 for an oversized body, before anything reads it */
 
 	size_t want = (size_t)rq->content_length, got = 0;

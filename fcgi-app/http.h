@@ -14,6 +14,7 @@ struct cJSON;
 struct jw;
 
 #define HTTP_BODY_MAX   (64 * 1024)  /* the contract's body cap; nginx's client_max_body_size matches */
+#define HTTP_UPLOAD_MAX (10 * 1024 * 1024) /* a photo upload's (R_UPLOAD routes, the media pool) */
 #define HTTP_MAX_CAPTURES 4
 #define HTTP_MAX_HEADERS  8
 
@@ -32,7 +33,7 @@ struct request {
 	const char *path;            /* nginx's normalised, decoded DOCUMENT_URI */
 	const char *query;           /* raw QUERY_STRING, "" when absent */
 	const char *content_type;    /* NULL when absent */
-	uint64_t content_length;     /* as declared; may exceed HTTP_BODY_MAX, then body is NULL */
+	uint64_t content_length;     /* as declared; may exceed the route's cap, then body is NULL */
 	const char *body;            /* content_length bytes, not NUL-terminated */
 	const char *authorization, *cookie, *origin, *sec_fetch_site, *host;
 	const char *remote_addr;

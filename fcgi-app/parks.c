@@ -10,6 +10,7 @@
 
 #include "cache.h"
 #include "db.h"
+#include "photos.h"
 #include "json.h"
 #include "page.h"
 #include "search.h"
@@ -152,8 +153,9 @@ list_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 		jw_key(w, "distance_km");
 		jw_fixed(w, sqlite3_column_double(st, 9), 1);
 	}
+	int rc = photos_cover_write(w, sqlite3_column_int64(st, 0));
 	jw_end(w);
-	return SQLITE_OK;
+	return rc;
 }
 
 /* The filters on the traits every park holds, in bind order ?9.. (see LIST_SQL), with the name
@@ -407,9 +409,12 @@ parks_get(struct request *rq, struct response *rs)
 	jw_kint(&w, "channel_id", sqlite3_column_int64(st, 18)); /* every park has a board (004) */
 	jw_key(&w, "traits");
 	jw_raw(&w, (const char *)sqlite3_column_text(st, 12)); /* valid JSON: CHECK (json_valid) */
-	jw_end(&w);
-	resp_cache_scope(rs, sqlite3_column_int64(st, 0)); /* the park's id, also when asked by slug */
+	int64_t park_id = sqlite3_column_int64(st, 0);
 	db_done(st);
+	if ((rc = photos_cover_write(&w, park_id)) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	jw_end(&w);
+	resp_cache_scope(rs, park_id); /* the park's id, also when asked by slug */
 	return resp_json(rs, 200, &w);
 }
 

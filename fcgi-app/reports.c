@@ -13,6 +13,7 @@
 #include "db.h"
 #include "json.h"
 #include "page.h"
+#include "photos.h"
 #include "reviews.h"
 #include "util.h"
 
@@ -143,8 +144,10 @@ report_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 	jw_end(w);
 	jw_key(w, "review");
 	reviews_write(w, st, 6, SHOW_HIDDEN_ALWAYS);
+	/* The review's photos come with it, hidden ones too: a report may be about a photo. */
+	int rc = photos_review_write(w, sqlite3_column_int64(st, 6));
 	jw_end(w);
-	return SQLITE_OK;
+	return rc;
 }
 
 /* The decision from column col (DECISION_COLUMNS), or null when none was logged. */

@@ -9,8 +9,10 @@
 
 #include "auth.h"
 #include "body.h"
+#include "config.h"
 #include "db.h"
 #include "page.h"
+#include "photostore.h"
 #include "ratings.h"
 #include "util.h"
 
@@ -436,6 +438,7 @@ reviews_delete(struct request *rq, struct response *rs)
 	    (!own && (rc = db_exec(SQL_LOG_DELETE, "iit", ref.id, rq->user->id, now)) != SQLITE_OK) ||
 	    (rc = db_commit()) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
+	photostore_sweep(config.photos_dir); /* the review's photos went with its row */
 	return resp_empty(rs, 204);
 }
 

@@ -15,6 +15,7 @@
 #include "locations.h"
 #include "metrics.h"
 #include "parks.h"
+#include "photos.h"
 #include "posts.h"
 #include "quiz.h"
 #include "ratings.h"
@@ -32,6 +33,7 @@ static const struct route routes[] = {
 	{ M_GET,    "/api/chat/metrics", metrics_get,       0 },
 	{ M_GET,    "/api/write/metrics", metrics_get,      0 },
 	{ M_GET,    "/api/auth/metrics", metrics_get,       0 },
+	{ M_GET,    "/api/media/metrics", metrics_get,      0 },
 
 	{ M_POST,   "/api/users",        users_create,      R_JSON },
 	{ M_GET,    "/api/users/me",     users_me_get,      R_AUTH },
@@ -62,6 +64,14 @@ static const struct route routes[] = {
 	{ M_GET,    "/api/admin/reports",        reports_queue,    R_AUTH },
 	{ M_GET,    "/api/admin/reviews",        reports_hidden,   R_AUTH },
 	{ M_PATCH,  "/api/admin/reviews/:id",    reports_moderate, R_AUTH | R_JSON },
+
+	/* The upload is served by the media pool (nginx-conf/media-pool.conf); the rest as usual. */
+	{ M_POST,   "/api/reviews/:id/photos",   photos_upload,      R_AUTH | R_UPLOAD },
+	{ M_GET,    "/api/reviews/:id/photos",   photos_review_list, R_AUTH_OPT },
+	{ M_GET,    "/api/parks/:id/photos",     photos_park_list,   R_CACHE | R_PUBLIC },
+	{ M_PATCH,  "/api/photos/:id",           photos_patch,       R_AUTH | R_JSON },
+	{ M_DELETE, "/api/photos/:id",           photos_delete,      R_AUTH },
+	{ M_PATCH,  "/api/admin/photos/:id",     photos_moderate,    R_AUTH | R_JSON },
 
 	{ M_GET,    "/api/analytics/parks/:id",  analytics_park,    R_CACHE | R_PUBLIC },
 	{ M_GET,    "/api/analytics/summary",    analytics_summary, R_CACHE | R_PUBLIC },
@@ -168,6 +178,13 @@ router_match(struct request *rq, char *allow, size_t allowlen)
 	return NULL;
 }
 
+uint64_t
+router_body_max(struct request *rq)
+{
+	const struct route *r = router_match(rq, NULL, 0);
+	return r != NULL && (r->flags & R_UPLOAD) ? HTTP_UPLOAD_MAX : HTTP_BODY_MAX;
+}
+
 static bool
 is_json_type(const char *ct)
 {
@@ -209,7 +226,10 @@ dispatch(struct request *rq, struct response *rs, const struct route *r, const c
 	rq->route = r->pattern;
 	rq->route_id = (int)(r - routes) + 1;
 
-	if (rq->content_length > HTTP_BODY_MAX)
+	if ((r->flags & R_UPLOAD) && rq->content_length > HTTP_UPLOAD_MAX)
+		return resp_error(rq, rs, 413, "payload_too_large", NULL,
+				  "The photo is larger than 10 MiB.");
+	if (!(r->flags & R_UPLOAD) && rq->content_length > HTTP_BODY_MAX)
 		return resp_error(rq, rs, 413, "payload_too_large", NULL,
 				  "The request body is larger than 64 KiB.");
 

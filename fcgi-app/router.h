@@ -15,6 +15,7 @@ enum route_flags {
 	R_PUBLIC = 1 << 4,    /* a GET that answers the same to every anonymous reader: its 200s say
 	                       * Cache-Control: public, max-age=1, so nginx's micro-cache may keep them
 	                       * a second (nginx-conf/micro-cache.conf) */
+	R_UPLOAD = 1 << 5,    /* the body is a file of up to HTTP_UPLOAD_MAX bytes (the media pool) */
 };
 
 struct route {
@@ -27,6 +28,9 @@ struct route {
 /* Finds the route for method + path and fills rq->captures/ids. NULL when none; then *allow (when
  * not NULL) lists the methods the path does take ("" when the path is unknown). Exposed for tests. */
 const struct route *router_match(struct request *rq, char *allow, size_t allowlen);
+/* The largest body the route for rq's method and path takes: HTTP_UPLOAD_MAX for an upload,
+ * HTTP_BODY_MAX for anything else. The FastCGI side reads no more than this. */
+uint64_t router_body_max(struct request *rq);
 /* The route table itself (*n entries), for the metrics' route labels. */
 const struct route *router_table(size_t *n);
 /* Runs the request through the table and its handler. Returns the response status. */

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "json.h"
 #include "limits.h"
+#include "photostore.h"
 #include "util.h"
 
 static const char SQL_INSERT_USER[] =
@@ -307,6 +308,7 @@ users_me_delete(struct request *rq, struct response *rs)
 	    (rc = db_exec(SQL_DELETE_USER, "i", rq->user->id)) != SQLITE_OK ||
 	    (rc = db_commit()) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
+	photostore_sweep(config.photos_dir); /* the photos went with the account's reviews */
 	auth_clear_cookie(rq, rs);
 	return resp_empty(rs, 204);
 }

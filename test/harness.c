@@ -120,6 +120,7 @@ harness_setup(void)
 	}
 	config.cookie_secure = false;
 	snprintf(config.database, sizeof(config.database), "%s/test.db", tmpdir);
+	snprintf(config.photos_dir, sizeof(config.photos_dir), "%s/photos", tmpdir);
 	snprintf(config.synchronous, sizeof(config.synchronous), "NORMAL");
 	db_lock_timer_setup();
 	if (auth_init(test_key, sizeof(test_key)) != 0 ||

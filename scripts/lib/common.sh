@@ -8,7 +8,7 @@ CONFIGURE_FLAGS=${FROSTBYTE_CONFIGURE_FLAGS:-}
 # What the project needs from Debian/Ubuntu to build and serve.
 RUN_PACKAGES="build-essential autoconf automake pkg-config ca-certificates curl libnginx-mod-http-lua \
   libfcgi-dev libfcgi-bin spawn-fcgi multiwatch nginx sqlite3 \
-  libcjson-dev libsqlite3-dev libjwt-dev libcurl4-openssl-dev libsodium-dev"
+  libcjson-dev libsqlite3-dev libjwt-dev libcurl4-openssl-dev libsodium-dev libvips-dev"
 
 # What the browser tests need (scripts/test): Debian's Chromium, driven by playwright-core from npm.
 # Node.js and npm come as the nodejs and npm packages unless a node with npm is already there.
@@ -76,7 +76,7 @@ CONF
 }
 
 # The pools, each on DATA/run/NAME.sock (nginx-conf/write-pool.conf says which serves what).
-POOLS="api chat write auth"
+POOLS="api chat write auth media"
 
 # multiwatch gives up on a worker slot after 3 deaths each within 10 s of its start (its defaults):
 # killed workers then shrink the pool for good (test/reliability/kill.py found it). A worker that
@@ -106,8 +106,9 @@ pool_start() {
 # stack_start DATA PORT WORKERS [CHAT_WORKERS] [AUTH_WORKERS]: the api pool, the chat pool
 # (/api/chat/, which waits on Gemini, so it has its own socket and more workers: default
 # 2 x WORKERS), the write pool (one worker for the API's writes), the auth pool (the routes that run
-# Argon2: default 2 workers, at a lower CPU priority, so password floods never delay reads) and
-# nginx, in the background. The same binary serves all four.
+# Argon2: default 2 workers, at a lower CPU priority, so password floods never delay reads), the
+# media pool (photo uploads, which decode images: MEDIA_WORKERS, default one per core, niced) and
+# nginx, in the background. The same binary serves all five.
 stack_start() {
   local data=$1 port=$2 workers=$3 chat_workers=${4:-$(( $3 * 2 ))} auth_workers=${5:-2}
   local conf="$data/nginx.conf" user_line="" sock
@@ -115,6 +116,8 @@ stack_start() {
   pool_start "$data" chat "$chat_workers"
   pool_start "$data" write 1
   POOL_NICE=19 pool_start "$data" auth "$auth_workers"
+  # Niced: decoding photos must not take the CPU from reads on a small machine (bench/README.md).
+  POOL_NICE=10 pool_start "$data" media "${MEDIA_WORKERS:-$(nproc)}"
 
   # As root, nginx workers switch users: run them as the owner of the checkout and data.
   [ "$(id -u)" -eq 0 ] && user_line="user $(stat -c %U "$data") $(stat -c %G "$data");"

@@ -5,7 +5,7 @@
 #   /opt/frostbyte/releases/ID/{bin,site,nginx-conf,systemd,certbot,share}   one per deploy
 #   /opt/frostbyte/current -> releases/ID      the running release; previous -> the one before
 #   /etc/frostbyte/{deploy.conf,frostbyte.conf,secret,gemini.key,pools.env}
-#   /var/lib/frostbyte/{frostbyte.db,backups/}  /run/frostbyte/POOL.{sock,metrics}
+#   /var/lib/frostbyte/{frostbyte.db,backups/,photos/}  /run/frostbyte/POOL.{sock,metrics}
 # The pools are whatever the release's systemd/ folder has: every frostbyte-NAME.service that runs
 # spawn-fcgi is the pool NAME on /run/frostbyte/NAME.sock, with NAME_WORKERS workers (upper case)
 # from the settings when set. A release that adds or drops a pool needs no change here.

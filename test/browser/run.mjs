@@ -6,8 +6,9 @@
 //   node test/browser/run.mjs            FROSTBYTE_BUILD_DIR picks the build (default REPO/build)
 //   BROWSER_URL=http://127.0.0.1:8102 node test/browser/run.mjs   against a running stack
 //                                        (the admin test is then skipped)
-import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -534,6 +535,81 @@ test('not found: an address that holds nothing shows the site\'s 404 page with i
   await page.getByRole('link', { name: 'Find a national park' }).click();
   await page.getByRole('heading', { name: 'Find a national park' }).waitFor();
 }, { expectStatus: [404] });
+
+// A w x h JPEG of noise made by the vips command (libvips-tools), as a camera would give one.
+function jpegOf(w, h, sigma) {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'frostbyte-img-'));
+  try {
+    execFileSync('vips', ['gaussnoise', `${d}/n.v`, String(w), String(h), '--sigma', String(sigma)]);
+    execFileSync('vips', ['copy', `${d}/n.v`, `${d}/n.jpg[Q=85]`]);
+    return readFileSync(`${d}/n.jpg`);
+  } finally { rmSync(d, { recursive: true, force: true }); }
+}
+
+test('photos: add photos to my review (preview, required alt text, progress), the gallery and cover, the lightbox by keys and swipe, remove one', async (page) => {
+  await signUp(page, 'Shutter Bug');
+  await openPark(page, 'arches', 'Arches');
+  await writeReview(page, { stars: 5, title: 'Delicate Arch at sunset', body: 'Bring water.' });
+  await page.locator('.my-review .form-status').filter({ hasText: 'published' }).waitFor();
+  const ed = page.locator('.photo-editor');
+  const files = [jpegOf(1200, 900, 30), jpegOf(900, 1200, 40)];
+  for (const [i, buffer] of files.entries()) {
+    await ed.getByLabel(/^Photo \(JPEG/).setInputFiles({ name: `trail-${i}.jpg`, mimeType: 'image/jpeg', buffer });
+    await ed.locator('img.photo-preview').waitFor({ state: 'visible' });
+    expect((await ed.locator('img.photo-preview').getAttribute('src')).startsWith('data:image/jpeg'), 'the preview shows the chosen file');
+    if (i === 0) {
+      await ed.getByRole('button', { name: 'Add photo' }).click();
+      await ed.getByText(/Describe the photo: the description/).waitFor();
+    }
+    expect(await ed.locator('progress').count() === 1, 'the form has a progress bar');
+    await ed.getByLabel(/Describe the photo/).fill(i === 0 ? 'The arch against an orange sky' : 'A trail between red fins');
+    if (i === 1) await ed.getByLabel('Caption (optional)').fill('Devils Garden');
+    await ed.getByRole('button', { name: 'Add photo' }).click();
+    await ed.locator('.photo-list li').nth(i).waitFor();
+    await ed.getByText('Photo added.').waitFor();
+  }
+  await expectText(ed.locator('.muted.small').first(), /2 photos of 6/, 'count');
+  await shot(page, 'photos-editor');
+
+  await page.reload();
+  const thumbs = page.locator('.photo-grid img');
+  await thumbs.nth(1).waitFor();
+  expect(await thumbs.count() === 2, 'the gallery shows both photos');
+  for (const attr of ['width', 'height', 'alt']) expect(await thumbs.first().getAttribute(attr), `a thumbnail has ${attr}`);
+  expect(await thumbs.first().getAttribute('loading') === 'lazy', 'thumbnails load lazily');
+  expect(await thumbs.first().getAttribute('alt') === 'A trail between red fins', 'newest first, with its alt text');
+  const cover = page.locator('.park-cover img');
+  await cover.waitFor();
+  expect(await cover.getAttribute('width') && (await cover.getAttribute('src')).startsWith('/photos/'), 'the park header shows the review\'s photo');
+
+  await page.locator('.photo-thumb').first().click();
+  const dlg = page.locator('dialog.lightbox');
+  await dlg.waitFor();
+  await expectText(dlg.locator('.lightbox-caption'), /Devils Garden — Shutter Bug/, 'lightbox caption');
+  await expectText(dlg, /Photo 1 of 2/, 'position');
+  await page.keyboard.press('ArrowRight');
+  await expectText(dlg, /Photo 2 of 2/, 'ArrowRight moves to the next photo');
+  expect(await dlg.locator('img').getAttribute('alt') === 'The arch against an orange sky', 'the large photo has its alt text');
+  await shot(page, 'photos-lightbox');
+  const box = await dlg.locator('img').boundingBox();
+  await page.mouse.move(box.x + box.width / 2 - 100, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 100, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await expectText(dlg, /Photo 1 of 2/, 'a swipe to the right goes back');
+  await page.keyboard.press('Escape');
+  await dlg.waitFor({ state: 'detached' });
+
+  await openPark(page, 'arches', 'Arches');
+  await page.locator('.photo-editor .photo-list li').nth(1).waitFor();
+  await page.getByRole('button', { name: 'Remove photo: The arch against an orange sky' }).click();
+  await expectText(page.locator('.photo-editor .muted.small').first(), /1 photo of 6/, 'one removed');
+  await page.goto('/');
+  await page.getByLabel('Park name').fill('arches');
+  const card = page.locator('.cards li').filter({ hasText: 'Arches' }).first();
+  await card.locator('img.card-cover').waitFor();
+  expect(await card.locator('img.card-cover').getAttribute('height'), 'the park card shows its cover with its size');
+});
 
 test('boards: read a camping board, post on it (text stays text), post on a park board', async (page) => {
   await page.goto('/boards.html');

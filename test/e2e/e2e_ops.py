@@ -423,10 +423,10 @@ def systemd_units_verify(ctx):
         p = subprocess.run(["systemd-analyze", "verify", "--man=no"] + [os.path.join(d, n) for n in names],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
         out = p.stdout.decode(errors="replace").strip()
-        ctx.ok(p.returncode == 0 and not out and len(names) == 6,
+        ctx.ok(p.returncode == 0 and not out and len(names) == 7,
                "systemd-analyze verify: %s pass with no warning" % ", ".join(names), out)
         for n in ("frostbyte-api.service", "frostbyte-chat.service", "frostbyte-write.service",
-                  "frostbyte-auth.service"):
+                  "frostbyte-auth.service", "frostbyte-media.service"):
             with open(os.path.join(REPO, "systemd", n)) as f:
                 unit = f.read()
             need = ["User=frostbyte", "NoNewPrivileges=yes", "ProtectSystem=strict",
@@ -646,7 +646,7 @@ def deploy_disposable_root(ctx):
             con.close()
 
     def stop_pools():
-        for n in ("api", "chat", "write"):
+        for n in ("api", "chat", "write", "media"):
             try:
                 with open(r + "/run/frostbyte/%s.pid" % n) as f:
                     os.kill(int(f.read()), 15)

@@ -398,21 +398,22 @@ class Stack:
         return self.worker_pids("api") | self.worker_pids("write")
 
     def app_log(self):
-        """What the api and write pools logged (one line per request)."""
+        """What the api, write and media pools logged (one line per request)."""
         out = []
-        for name in ("api.log", "write.log"):
+        for name in ("api.log", "write.log", "media.log"):
             with open(os.path.join(self.data, "log", name), "rb") as f:
                 out.append(f.read().decode("utf-8", "replace"))
         return "\n".join(out)
 
     def logs(self, n=15):
         return "\n".join(tail(os.path.join(self.data, p), n) for p in (
-            "scripts-run.log", "log/api.log", "log/chat.log", "log/write.log", "log/nginx-error.log"))
+            "scripts-run.log", "log/api.log", "log/chat.log", "log/write.log", "log/media.log",
+            "log/nginx-error.log"))
 
     def server_pids(self):
         """nginx's master pid, the pools' pids and their workers: what scripts/run must stop."""
         pids = set()
-        for name in ("nginx", "api", "chat", "write"):
+        for name in ("nginx", "api", "chat", "write", "media"):
             try:
                 with open(os.path.join(self.data, "run", name + ".pid")) as f:
                     pid = int(f.read().strip())
@@ -453,7 +454,7 @@ class Stack:
 
     def _stop_recorded_servers(self):
         for name, expect in (("nginx", "nginx"), ("api", "multiwatch"), ("chat", "multiwatch"),
-                             ("write", "multiwatch")):
+                             ("write", "multiwatch"), ("media", "multiwatch")):
             try:
                 with open(os.path.join(self.data, "run", name + ".pid")) as f:
                     pid = int(f.read().strip())

@@ -468,7 +468,8 @@ def patch_and_delete_me(ctx):
 # --- parks ----------------------------------------------------------------------------------
 
 def check_summary(p, near=False):
-    keys = SUMMARY_KEYS | ({"distance_km"} if near else set())
+    """A park of the list or the park page: the summary, its cover photo (or null)."""
+    keys = SUMMARY_KEYS | {"cover_photo"} | ({"distance_km"} if near else set())
     must(isinstance(p, dict) and set(p) == keys, "park summary keys %s, expected %s" %
          (sorted(p) if isinstance(p, dict) else p, sorted(keys)))
     must(type(p["id"]) is int and p["id"] > 0, "id %r" % p["id"])
@@ -486,6 +487,10 @@ def check_summary(p, near=False):
     must(type(p["review_count"]) is int and p["review_count"] >= 0, "review_count")
     if near:
         must(isinstance(p["distance_km"], (int, float)) and p["distance_km"] >= 0, "distance_km")
+    cover = p["cover_photo"]
+    must(cover is None or (isinstance(cover, dict) and cover["thumb"]["url"].startswith("/photos/")
+                           and type(cover["thumb"]["width"]) is int and cover["alt"]),
+         "cover_photo %r" % cover)
 
 
 def check_list(r, near=False):
@@ -635,7 +640,7 @@ def park_detail(ctx):
     def detail(r):
         p = r.json
         must(isinstance(p, dict), "not an object")
-        keys = SUMMARY_KEYS | {"description", "established", "area_km2", "channel_id", "traits"}
+        keys = SUMMARY_KEYS | {"description", "established", "area_km2", "channel_id", "traits", "cover_photo"}
         must(set(p) == keys, "keys %s, expected %s" % (sorted(p), sorted(keys)))
         summary = dict(p)
         for k in ("description", "established", "area_km2", "channel_id", "traits"):
@@ -864,6 +869,7 @@ import e2e_ops  # noqa: E402,F401
 import e2e_microcache  # noqa: E402,F401
 import e2e_gzip  # noqa: E402,F401
 import e2e_parks  # noqa: E402,F401
+import e2e_photos  # noqa: E402,F401
 
 
 # --- last: what the whole run must have left behind ----------------------------------------------
@@ -879,7 +885,7 @@ def whole_run(ctx):
     ctx.ok(len(writes) > 100, "the run's writes were served and logged (%d lines)" % len(writes))
     bad = [l for l in log.splitlines()
            if re.search(r"Sanitizer|runtime error:|Segmentation|Aborted|stack-overflow", l)]
-    ctx.ok(not bad, "the api and write pools' logs show no sanitizer report or crash", "\n".join(bad[:20]))
+    ctx.ok(not bad, "the api, write and media pools' logs show no sanitizer report or crash", "\n".join(bad[:20]))
     fivexx = [l for l in log.splitlines() if re.search(r" 5\d\d [0-9.]+ms user=", l)]
     ctx.ok(not fivexx, "the app answered no request with a 5xx", "\n".join(fivexx[:20]))
 
@@ -916,13 +922,13 @@ def main():
             time.sleep(0.2)
             alive = sorted(p for p in servers if pid_alive(p))
             tap.ok(getattr(stack, "stopped_by_itself", False) and not alive,
-                   "SIGTERM to scripts/run stops nginx, the api, chat, write and auth pools and every worker it "
-                   "started",
+                   "SIGTERM to scripts/run stops nginx, the api, chat, write, auth and media pools and every "
+                   "worker it started",
                    "still alive: %s" % alive)
             tap.ok(not any(os.path.exists(os.path.join(stack.data, "run", s))
-                           for s in ("api.sock", "chat.sock", "write.sock", "auth.sock"))
+                           for s in ("api.sock", "chat.sock", "write.sock", "auth.sock", "media.sock"))
                    and not port_open(port),
-                   "... and leaves no socket behind: the port is closed, the four FastCGI sockets removed")
+                   "... and leaves no socket behind: the port is closed, the five FastCGI sockets removed")
         if keep:
             tap.diag("kept the data folder %s" % stack.tmpdir)
         stack.cleanup(keep)

@@ -1,10 +1,12 @@
-// Moderation (admins only): open reports, oldest first, with hide and unhide of the review; then the
-// hidden reviews and the closed reports, newest first, so a past decision can be found and undone.
+// Moderation (admins only): open reports, oldest first, with hide and unhide of the review and of
+// each of its photos; then the hidden reviews and the closed reports, newest first, so a past
+// decision can be found and undone.
 import { api, all } from '../api.js';
 import { h, replace, field, onSubmit, errorEl, fmtDate } from '../dom.js';
 import { pager } from '../pager.js';
 import { shell, signInPrompt } from '../layout.js';
 import { reviewBody } from '../reviews.js';
+import { photoImg } from '../photos.js';
 
 const me = await shell('admin');
 const page = document.getElementById('page');
@@ -20,6 +22,24 @@ let parks = new Map(); // id -> park, for the reviewed park's name and link
 function parkLink(id) {
   const p = parks.get(id);
   return h('a', { href: `/park.html?park=${p ? p.slug : id}`, text: p ? p.name : `Park ${id}` });
+}
+
+// The reported review's photos, each with its own hide or unhide.
+function photosOf(rep) {
+  if (!rep.photos || !rep.photos.length) return null;
+  return h('ul', { class: 'photo-list', 'aria-label': 'Photos of the reported review' }, rep.photos.map((p) => {
+    let hidden = !!p.hidden;
+    const btn = h('button', { type: 'button', class: 'secondary small' });
+    const paint = () => { btn.textContent = hidden ? 'Unhide photo' : 'Hide photo'; btn.setAttribute('aria-label', `${hidden ? 'Unhide' : 'Hide'} photo: ${p.alt}`); };
+    paint();
+    btn.addEventListener('click', async () => {
+      btn.disabled = true;
+      try { hidden = (await api(`/admin/photos/${p.id}`, { method: 'PATCH', body: { hidden: !hidden } })).hidden; paint(); }
+      catch (err) { btn.after(errorEl(err)); }
+      btn.disabled = false;
+    });
+    return h('li', { class: 'photo-item' }, photoImg(p, 'thumb', { loading: 'lazy' }), h('p', { class: 'small', text: p.alt }), btn);
+  }));
 }
 
 function item(rep) {
@@ -47,6 +67,7 @@ function item(rep) {
       h('span', { text: rep.reporter.username }), ` · ${fmtDate(rep.created_at)}`, r.hidden ? ' · currently hidden' : ''),
     rep.note ? h('blockquote', { text: rep.note }) : null,
     h('div', { class: 'reported-review' }, reviewBody(r, { park: parkLink(r.park_id) })),
+    photosOf(rep),
     form);
 }
 

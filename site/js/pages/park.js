@@ -12,6 +12,7 @@ import { starInput } from '../stars.js';
 import { usMap } from '../usmap.js';
 import { board } from '../posts.js';
 import { reviewBody, CAMPER_TYPES } from '../reviews.js';
+import { photoEditor, gallery, photoImg } from '../photos.js';
 
 const me = await shell('parks');
 const page = document.getElementById('page');
@@ -69,16 +70,22 @@ function render() {
   renderSave(save);
 
   const reviewControls = h('div', { class: 'review-controls' }, field('Sort reviews', sortSel), filterNote);
+  // The header photo: the most helpful review's (none until a camper adds one).
+  const cover = park.cover_photo
+    ? h('figure', { class: 'park-cover' }, photoImg(park.cover_photo, 'large', { fetchpriority: 'high' }),
+        h('figcaption', { class: 'muted small', text: `${park.cover_photo.caption || park.cover_photo.alt} — ${park.cover_photo.author.display_name}` }))
+    : null;
   const desc = h('details', { class: 'description-box' },
     h('summary', {}, h('span', { class: 'description-lead', text: park.description.split(/(?<=\.)\s/)[0] }), ' ', h('span', { class: 'more-link', text: 'Read more' })),
     h('p', { class: 'description', text: park.description }));
   replace(page,
-    tools,
+    cover, tools,
     summaryBox, mine,
     h('section', { class: 'all-reviews', 'aria-labelledby': 'reviews-h' },
       h('h2', { id: 'reviews-h', text: 'Reviews' }),
       reviewControls, reviewsList, moreReviews,
       me ? null : signInPrompt('write a review, mark reviews helpful or report one')),
+    gallery(park.id),
     whenBox,
     h('div', { class: 'park-top' },
       h('section', { class: 'about', 'aria-labelledby': 'about-h' },
@@ -252,7 +259,8 @@ function showMine(msg) {
       r.hidden ? h('p', { class: 'warn', text: 'A moderator has hidden this review; only you and the moderators see it.' }) : null,
       h('div', { class: 'review-actions' },
         h('button', { type: 'button', class: 'secondary', text: 'Edit your review', onclick: () => showForm(r) }),
-        h('button', { type: 'button', class: 'danger', text: 'Delete your review', onclick: deleteMine }))));
+        h('button', { type: 'button', class: 'danger', text: 'Delete your review', onclick: deleteMine }))),
+    photoEditor(r));
 }
 
 async function deleteMine(ev) {
@@ -302,7 +310,8 @@ function showForm(r, note) {
     showMine(r ? 'Your changes are saved.' : 'Thank you! Your review is published.');
     loadReviews();
   });
-  replace(mine, h('h2', { id: 'mine-h', text: r ? 'Edit your review' : 'Write a review' }), note ? h('p', { role: 'status', text: note }) : null, form);
+  replace(mine, h('h2', { id: 'mine-h', text: r ? 'Edit your review' : 'Write a review' }), note ? h('p', { role: 'status', text: note }) : null, form,
+    r ? photoEditor(r) : h('p', { class: 'muted small', text: 'Once your review is published you can add up to 6 photos to it.' }));
   if (!r) mine.append(ratingOnly(!!note && note.includes('rating stays')));
 }
 

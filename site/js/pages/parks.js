@@ -7,6 +7,7 @@ import { h, replace, field, fmtAvg, plural, starsEl } from '../dom.js';
 import { pager } from '../pager.js';
 import { shell } from '../layout.js';
 import { parkHref } from '../parklink.js';
+import { coverImg } from '../photos.js';
 
 await shell('parks');
 const page = document.getElementById('page');
@@ -51,6 +52,7 @@ function card(p) {
         h('span', { class: 'muted', text: `(${plural(p.rating.count, 'rating')})` }))
     : h('span', { class: 'muted', text: 'No ratings yet' });
   return h('li', { class: 'card park-card' },
+    coverImg(p, 'card-cover'),
     h('h2', {}, h('a', { href: parkHref(p.slug), text: p.name })),
     h('p', { class: 'states', 'data-codes': p.states.join(','), text: statesText(p.states) }),
     h('p', {}, rating),
