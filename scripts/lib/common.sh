@@ -121,7 +121,13 @@ stack_start() {
 
   # As root, nginx workers switch users: run them as the owner of the checkout and data.
   [ "$(id -u)" -eq 0 ] && user_line="user $(stat -c %U "$data") $(stat -c %G "$data");"
-  sed -e "s|@DATA@|$data|g" -e "s|@PORT@|$port|g" -e "s|@SITE@|$REPO/site|g" \
+  # nginx's micro-cache in memory, as production's /run: never on the data folder's disk, which
+  # may fill up (test/reliability/diskfull.py). Its folder is named in the run folder for stack_stop.
+  local cache
+  cache=$(mktemp -d /dev/shm/frostbyte-nginx-cache.XXXXXX)
+  echo "$cache" >"$data/run/nginx-cache.path"
+  [ "$(id -u)" -eq 0 ] && chown "$(stat -c %U:%G "$data")" "$cache"
+  sed -e "s|@DATA@|$data|g" -e "s|@PORT@|$port|g" -e "s|@SITE@|$REPO/site|g" -e "s|@CACHE@|$cache|g" \
       -e "s|@CONF@|$REPO/nginx-conf|g" -e "s|@USER_LINE@|$user_line|" \
       "$REPO/nginx-conf/dev.conf.in" >"$conf"
   local i
@@ -165,4 +171,9 @@ stack_stop() {
   for p in $POOLS; do pids+=("$data/run/$p.pid"); done
   pid_stop "${pids[@]}"
   for p in $POOLS; do rm -f "$data/run/$p.sock"; done
+  if [ -f "$data/run/nginx-cache.path" ]; then
+    read -r p <"$data/run/nginx-cache.path"
+    case $p in /dev/shm/frostbyte-nginx-cache.*) rm -rf "$p" ;; esac
+    rm -f "$data/run/nginx-cache.path"
+  fi
 }
