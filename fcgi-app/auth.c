@@ -174,7 +174,7 @@ unauthenticated(struct request *rq, struct response *rs)
 }
 
 int
-auth_request(struct request *rq, struct response *rs, bool required)
+auth_token(struct request *rq, struct response *rs, bool required)
 {
 	const char *token = NULL;
 	bool via_cookie = false;
@@ -188,15 +188,25 @@ auth_request(struct request *rq, struct response *rs, bool required)
 	if (token == NULL)
 		return required ? unauthenticated(rq, rs) : 0;
 
-	time_t now = time(NULL);
 	struct claims c;
-	if (auth_verify(token, now, &c) != 0)
+	if (auth_verify(token, time(NULL), &c) != 0)
 		return unauthenticated(rq, rs);
+	rq->token_user = c.user_id;
+	rq->token_id = arena_strdup(rq->a, c.jti);
+	rq->token_exp = c.exp;
+	rq->via_cookie = via_cookie;
+	return 0;
+}
 
+int
+auth_session(struct request *rq, struct response *rs)
+{
+	if (rq->token_user == 0)
+		return 0;
 	sqlite3_stmt *st = db_stmt(SQL_SESSION_USER);
-	sqlite3_bind_text(st, 1, c.jti, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, c.user_id);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+	sqlite3_bind_text(st, 1, rq->token_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, rq->token_user);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		struct user *u = arena_zalloc(rq->a, sizeof(*u));
@@ -206,9 +216,6 @@ auth_request(struct request *rq, struct response *rs, bool required)
 		u->role = db_text(rq->a, st, 3);
 		u->created_at = db_text(rq->a, st, 4);
 		rq->user = u;
-		rq->token_id = arena_strdup(rq->a, c.jti);
-		rq->token_exp = c.exp;
-		rq->via_cookie = via_cookie;
 	}
 	db_done(st);
 	if (rc == SQLITE_ROW)

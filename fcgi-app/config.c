@@ -42,6 +42,7 @@ static const struct key keys[] = {
 	INT(chat_rate_limit, 1, 10000),
 	INT(chat_daily_cap, 0, 100000000),
 	STR(metrics_file),
+	INT(accept_threads, 0, 64),
 };
 
 static void

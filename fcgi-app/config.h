@@ -24,6 +24,9 @@ struct config {
 	int chat_daily_cap;          /* chat_daily_cap: upstream calls per UTC day, all users (0 = no cap) */
 	char metrics_file[512];      /* metrics_file: the pool's shared counters file ("" = per process),
 				      * set per pool as FROSTBYTE_METRICS_FILE */
+	int accept_threads;          /* accept_threads: 0 (default) answers one request at a time; N
+				      * accepts on N threads and commits writes in groups (group.h):
+				      * the write pool, set as FROSTBYTE_ACCEPT_THREADS */
 
 	/* Loaded by config_load_secret, never logged. */
 	unsigned char secret[128];

@@ -172,10 +172,10 @@ is_json_type(const char *ct)
 }
 
 int
-router_dispatch(struct request *rq, struct response *rs)
+router_precheck(struct request *rq, struct response *rs, const struct route **route)
 {
 	char allow[128];
-	const struct route *r = router_match(rq, allow, sizeof(allow));
+	const struct route *r = *route = router_match(rq, allow, sizeof(allow));
 	if (r == NULL) {
 		if (allow[0] != '\0') {
 			resp_header(rs, "Allow", arena_strdup(rq->a, allow));
@@ -190,16 +190,24 @@ router_dispatch(struct request *rq, struct response *rs)
 	if (rq->content_length > HTTP_BODY_MAX)
 		return resp_error(rq, rs, 413, "payload_too_large", NULL,
 				  "The request body is larger than 64 KiB.");
-
 	if (r->flags & (R_AUTH | R_AUTH_OPT)) {
-		int status = auth_request(rq, rs, (r->flags & R_AUTH) != 0);
+		int status = auth_token(rq, rs, (r->flags & R_AUTH) != 0);
 		if (status != 0)
 			return status;
 	}
+	return 0;
+}
+
+int
+router_run(struct request *rq, struct response *rs, const struct route *r)
+{
+	int status = auth_session(rq, rs);
+	if (status != 0)
+		return status;
+	/* via_cookie is set only with a token, and a token without a live session stopped above. */
 	if (rq->via_cookie && rq->method != M_GET && rq->method != M_HEAD && !auth_same_site(rq))
 		return resp_error(rq, rs, 403, "csrf_rejected", NULL,
 				  "This request came from another site and was refused.");
-
 	if ((r->flags & R_JSON) && rq->content_length > 0 && !is_json_type(rq->content_type))
 		return resp_error(rq, rs, 415, "unsupported_media_type", NULL,
 				  "Send the request body as JSON with Content-Type: application/json.");
@@ -211,7 +219,6 @@ router_dispatch(struct request *rq, struct response *rs)
 	 * per request rather than once per statement. */
 	if (db_snapshot_begin() != SQLITE_OK)
 		return r->handler(rq, rs); /* no snapshot: the cache could not vouch for its versions */
-	int status;
 	bool hit = cache_get(rq->path, rq->query, &rs->body, &rs->body_len);
 	metrics_cache(hit);
 	if (hit) {
@@ -225,4 +232,12 @@ router_dispatch(struct request *rq, struct response *rs)
 	}
 	db_snapshot_end();
 	return status;
+}
+
+int
+router_dispatch(struct request *rq, struct response *rs)
+{
+	const struct route *r;
+	int status = router_precheck(rq, rs, &r);
+	return status != 0 ? status : router_run(rq, rs, r);
 }
