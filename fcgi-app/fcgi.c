@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -165,6 +166,14 @@ serve(FCGX_Request *fr, struct arena *a, bool grouped)
 
 /* libfcgi's threaded example serialises the accept: one thread waits in accept at a time. */
 static pthread_mutex_t accept_mu = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool closing; /* SIGTERM or SIGUSR1 came: finish the requests in hand, take no more */
+
+/* Only interrupts an accept thread's accept (FCGI_FAIL_ACCEPT_ON_INTR), so it sees `closing`. */
+static void
+on_wake(int sig)
+{
+	(void)sig;
+}
 
 static void *
 accept_thread(void *arg)
@@ -172,17 +181,25 @@ accept_thread(void *arg)
 	(void)arg;
 	FCGX_Request fr;
 	struct arena a;
-	if (FCGX_InitRequest(&fr, 0, 0) != 0) { /* spawn-fcgi hands us the listening socket as fd 0 */
+	sigset_t wake;
+	sigemptyset(&wake);
+	sigaddset(&wake, SIGUSR2);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	/* spawn-fcgi hands us the listening socket as fd 0. */
+	if (FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_msg("FCGX_InitRequest failed");
 		return NULL;
 	}
 	arena_init(&a);
 	for (;;) {
 		pthread_mutex_lock(&accept_mu);
-		int rc = FCGX_Accept_r(&fr);
+		int rc = atomic_load(&closing) ? -1 : FCGX_Accept_r(&fr);
 		pthread_mutex_unlock(&accept_mu);
-		if (rc < 0)
-			break;
+		if (rc < 0) {
+			if (atomic_load(&closing))
+				break;
+			continue; /* a signal that was not ours; accept again */
+		}
 		serve(&fr, &a, true);
 	}
 	arena_destroy(&a);
@@ -191,18 +208,28 @@ accept_thread(void *arg)
 }
 
 /* The write pool: threads accept and precheck in parallel; one database thread runs the requests
- * and commits them in groups (group.h). */
+ * and commits them in groups (group.h). This thread waits for SIGTERM or SIGUSR1 (the signals that
+ * stop a libfcgi worker), then lets each accept thread finish the request it has, and stops. */
 static int
 serve_grouped(int threads)
 {
+	struct sigaction sa = { .sa_handler = on_wake }; /* no SA_RESTART: accept returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	/* Every thread starts with these blocked: the database thread opens SIGALRM alone (the write
+	 * lock's ticks, db.h), the accept threads SIGUSR2 alone, and this one waits for the others. */
+	sigset_t blocked, stop;
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGALRM);
+	sigaddset(&blocked, SIGUSR2);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGUSR1);
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
 	if (group_start() != 0)
 		return 1;
-	/* Only the database thread takes the write lock's SIGALRM ticks (db.h): the accept threads,
-	 * made from this one, inherit the block. */
-	sigset_t alrm;
-	sigemptyset(&alrm);
-	sigaddset(&alrm, SIGALRM);
-	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
 	pthread_t tids[64];
 	int n = 0;
 	for (; n < threads && n < 64; n++)
@@ -210,8 +237,24 @@ serve_grouped(int threads)
 			log_msg("cannot start accept thread %d", n + 1);
 			break;
 		}
-	for (int i = 0; i < n; i++)
-		pthread_join(tids[i], NULL);
+	int sig = 0;
+	if (n > 0)
+		sigwait(&stop, &sig);
+	atomic_store(&closing, true);
+	/* Wake every thread until all have ended: one may be just about to call accept when its
+	 * wake-up comes, and the others wait for the accept lock its accept holds. */
+	bool ended[64] = { false };
+	for (int left = n; left > 0;) {
+		for (int i = 0; i < n; i++)
+			if (!ended[i])
+				pthread_kill(tids[i], SIGUSR2);
+		nanosleep(&(struct timespec){ 0, 10 * 1000000 }, NULL);
+		for (int i = 0; i < n; i++)
+			if (!ended[i] && pthread_tryjoin_np(tids[i], NULL) == 0) {
+				ended[i] = true;
+				left--;
+			}
+	}
 	group_stop();
 	return n > 0 ? 0 : 1;
 }

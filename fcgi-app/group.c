@@ -2,6 +2,7 @@
 #include "group.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "db.h"
@@ -91,7 +92,15 @@ int
 group_start(void)
 {
 	stopping = false;
-	if (pthread_create(&thread, NULL, db_thread, NULL) != 0) {
+	/* The database thread takes the write lock's SIGALRM ticks (db.h), whatever the caller
+	 * blocks: it starts with SIGALRM open. */
+	sigset_t alrm, old;
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_UNBLOCK, &alrm, &old);
+	int rc = pthread_create(&thread, NULL, db_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		log_msg("cannot start the database thread");
 		return -1;
 	}

@@ -12,9 +12,9 @@
 
 #include "router.h"
 
-/* Starts the database thread; from then on only it uses the connection (db.h). Call it from the
- * thread that opened the database, with SIGALRM not blocked (the write lock's wait needs it).
- * Returns 0, or -1 when the thread cannot be created. */
+/* Starts the database thread; from then on only it uses the connection (db.h), until group_stop.
+ * It alone takes SIGALRM (the write lock's wait): the other threads block it. Returns 0, or -1
+ * when the thread cannot be created. */
 int group_start(void);
 /* Runs the requests still queued, then ends the database thread. */
 void group_stop(void);

@@ -91,7 +91,8 @@ pools_start() {
   for n in api chat write; do
     POOL_RUN=$RUNDIR POOL_LOG=$ROOT/var/log/frostbyte-$n.log POOL_CONF=$ETC/frostbyte.conf \
       POOL_BIN=$OPT/current/bin/frostbyte-fcgi \
-      pool_start "$ROOT" "$n" "$(case $n in api) echo "$API_WORKERS" ;; chat) echo "$CHAT_WORKERS" ;; *) echo 1 ;; esac)"
+      pool_start "$ROOT" "$n" "$(case $n in api) echo "$API_WORKERS" ;; chat) echo "$CHAT_WORKERS" ;; *) echo 1 ;; esac)" \
+        "$([ "$n" = write ] && echo "$WRITE_THREADS" || echo 0)"
   done
 }
 
