@@ -4,7 +4,8 @@
 -- as one of the 1,000 benchmark users in turn. Every request is one the API answers with a 2xx.
 -- Environment: BENCH_TOKENS, BENCH_REVIEWS (bench/seed.py's files), BENCH_PARK (the park with the
 -- reviews), BENCH_CURSORS (the cursors of its reviews pages 2 and 3, space-separated), BENCH_WRITES
--- (the writes' share in %, 10 unless set; the reads and the writes keep their proportions).
+-- (the writes' share in %, 10 unless set; the reads and the writes keep their proportions),
+-- BENCH_SIGNED_READS (1: every read as a signed-in user too, so nginx's micro-cache never answers).
 -- Argument: wrk's thread count (wrk ... -s mix.lua URL -- THREADS).
 local tokens, reviews = {}, {}
 for line in io.lines(os.getenv("BENCH_TOKENS")) do
@@ -15,6 +16,7 @@ for line in io.lines(os.getenv("BENCH_REVIEWS")) do
 end
 local park = os.getenv("BENCH_PARK")
 local writes = tonumber(os.getenv("BENCH_WRITES") or "10")
+local signed_reads = os.getenv("BENCH_SIGNED_READS") == "1"
 local cursors = {}
 for c in string.gmatch(os.getenv("BENCH_CURSORS") or "", "%S+") do cursors[#cursors + 1] = c end
 
@@ -37,24 +39,30 @@ local function as(user, method, path, body)
     ["Content-Type"] = "application/json" }, body)
 end
 
+-- A read: anonymous, or as the next user with --signed-reads.
+local function get(path)
+  if not signed_reads then return wrk.format("GET", path) end
+  return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. tokens[n % #tokens + 1] })
+end
+
 function request()
   n = n + step
   if math.random() * 100 >= writes then             -- reads, r in 1..90 by their shares
     local r = math.random(90)
     if r <= 20 then
-      return wrk.format("GET", "/api/parks?limit=20&sort=" .. sorts[math.random(3)])
+      return get("/api/parks?limit=20&sort=" .. sorts[math.random(3)])
     elseif r <= 40 then
-      return wrk.format("GET", "/api/parks/" .. math.random(63))
+      return get("/api/parks/" .. math.random(63))
     elseif r <= 60 then
-      return wrk.format("GET", "/api/parks/" .. park .. "/reviews?limit=20")
+      return get("/api/parks/" .. park .. "/reviews?limit=20")
     elseif r <= 70 and #cursors >= 2 then
-      return wrk.format("GET", "/api/parks/" .. park .. "/reviews?limit=20&cursor=" .. cursors[math.random(2)])
+      return get("/api/parks/" .. park .. "/reviews?limit=20&cursor=" .. cursors[math.random(2)])
     elseif r <= 80 then
-      return wrk.format("GET", "/api/parks/" .. math.random(63) .. "/reviews?limit=20&sort=helpful")
+      return get("/api/parks/" .. math.random(63) .. "/reviews?limit=20&sort=helpful")
     elseif r <= 85 then
-      return wrk.format("GET", "/api/analytics/parks/" .. math.random(63))
+      return get("/api/analytics/parks/" .. math.random(63))
     else
-      return wrk.format("GET", "/api/analytics/summary")
+      return get("/api/analytics/summary")
     end
   end
   local user = n % #tokens + 1                      -- writes, as the next user

@@ -22,6 +22,7 @@
 static const char SQL_INSERT_CONV[] =
 	"INSERT INTO conversations (user_id, title) VALUES (?1, ?2)"
 	" RETURNING id, title, created_at, updated_at";
+static const char SQL_COUNT_CONVS[] = "SELECT count(*) FROM conversations WHERE user_id = ?1";
 static const char SQL_LIST[] =
 	"SELECT id, title, created_at, updated_at FROM conversations WHERE user_id = ?1"
 	" AND (?2 IS NULL OR (updated_at, id) < (?2, ?3))"
@@ -43,6 +44,12 @@ static const char SQL_INSERT_MSG[] =
 	" RETURNING id, created_at";
 static const char SQL_ADD_CALL[] =
 	"INSERT INTO chat_calls (user_id, called_at) VALUES (?1, ?2)";
+static const char SQL_INFLIGHT[] =
+	"SELECT 1 FROM chat_inflight WHERE user_id = ?1 AND started_at > ?2";
+static const char SQL_INFLIGHT_SET[] =
+	"INSERT OR REPLACE INTO chat_inflight (user_id, started_at) VALUES (?1, ?2)";
+static const char SQL_INFLIGHT_END[] =
+	"DELETE FROM chat_inflight WHERE user_id = ?1";
 static const char SQL_PURGE_CALLS[] =
 	"DELETE FROM chat_calls WHERE called_at < ?1";
 static const char SQL_TOUCH_CONV[] =
@@ -113,6 +120,11 @@ chat_create(struct request *rq, struct response *rs)
 	int rc = db_begin();
 	if (rc != SQLITE_OK)
 		return db_fail(rq, rs, rc);
+	if ((status = quota_take(rq, rs, L_CONVERSATION)) != 0 ||
+	    (status = cap_check(rq, rs, SQL_COUNT_CONVS, config.max_conversations, arena_printf(rq->a,
+			"You have %d conversations, the most one account keeps. Delete one to start "
+			"another.", config.max_conversations))) != 0)
+		return status;
 	sqlite3_stmt *s = db_stmt(SQL_INSERT_CONV);
 	sqlite3_bind_int64(s, 1, rq->user->id);
 	sqlite3_bind_text(s, 2, title ? title : DEFAULT_TITLE, -1, SQLITE_STATIC);
@@ -299,6 +311,37 @@ check_limits(struct request *rq, struct response *rs, time_t now)
 			  "tomorrow.");
 }
 
+/* At most one upstream call in flight per camper, so one account cannot hold every chat worker:
+ * inside the transaction that records the call, a second one answers 429 at once. A row older than
+ * the upstream's longest wait was left by a killed worker and no longer counts. */
+static int
+one_in_flight(struct request *rq, struct response *rs, time_t now)
+{
+	int64_t stale = (int64_t)now - (config.gemini_connect_timeout_ms + config.gemini_timeout_ms) / 1000 - 5;
+	sqlite3_stmt *st = db_stmt(SQL_INFLIGHT);
+	sqlite3_bind_int64(st, 1, rq->user->id);
+	sqlite3_bind_int64(st, 2, stale);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc == SQLITE_ROW) {
+		db_rollback();
+		return resp_retry_later(rq, rs, "rate_limited",
+					"The ranger is still answering your last message. Please wait for it.", 5);
+	}
+	if (rc != SQLITE_DONE || (rc = db_exec(SQL_INFLIGHT_SET, "ii", rq->user->id, (int64_t)now)) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	return 0;
+}
+
+/* After a failed call: the camper may send again. A failure here leaves a row that goes stale. */
+static void
+call_ended(int64_t user)
+{
+	if (db_begin() == SQLITE_OK &&
+	    (db_exec(SQL_INFLIGHT_END, "i", user) != SQLITE_OK || db_commit() != SQLITE_OK))
+		db_rollback();
+}
+
 /* The conversation's last HISTORY messages, oldest first, as turns the API accepts: a camper's
  * message with no reply after it (a failed call) is left out, and the turns start with the camper. */
 static int
@@ -352,7 +395,7 @@ chat_send(struct request *rq, struct response *rs)
 	}
 	if (rc != SQLITE_ROW)
 		return db_fail(rq, rs, rc);
-	if ((status = check_limits(rq, rs, now)) != 0)
+	if ((status = check_limits(rq, rs, now)) != 0 || (status = one_in_flight(rq, rs, now)) != 0)
 		return status;
 	bool retry = unanswered(rq->a, conv, &mine, &rc);
 	if (rc != SQLITE_OK || (!retry && (rc = insert_message(rq->a, conv, &mine)) != SQLITE_OK) ||
@@ -372,10 +415,12 @@ chat_send(struct request *rq, struct response *rs)
 	case GEMINI_BLOCKED:
 		break;
 	case GEMINI_TIMEOUT:
+		call_ended(rq->user->id);
 		return resp_error(rq, rs, 504, "upstream_timeout", NULL,
 				  "The ranger took too long to answer. Your message is saved; please try again.");
 	case GEMINI_ERROR:
 	default:
+		call_ended(rq->user->id);
 		return resp_error(rq, rs, 502, "upstream_error", NULL,
 				  "The ranger could not answer just now. Your message is saved; please try again.");
 	}
@@ -387,8 +432,11 @@ chat_send(struct request *rq, struct response *rs)
 	rc = insert_message(rq->a, conv, &reply);
 	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
 		db_rollback();
+		call_ended(rq->user->id);
 		return not_found(rq, rs);
 	}
+	if (rc == SQLITE_OK)
+		rc = db_exec(SQL_INFLIGHT_END, "i", rq->user->id);
 	if (rc != SQLITE_OK || (rc = db_commit()) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
 

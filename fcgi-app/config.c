@@ -41,6 +41,17 @@ static const struct key keys[] = {
 	INT(gemini_timeout_ms, 100, 120000),
 	INT(chat_rate_limit, 1, 10000),
 	INT(chat_daily_cap, 0, 100000000),
+	INT(posts_per_hour, 0, 100000),
+	INT(review_writes_per_hour, 0, 100000),
+	INT(places_per_hour, 0, 100000),
+	INT(quiz_results_per_hour, 0, 100000),
+	INT(reports_per_day, 0, 100000),
+	INT(conversations_per_day, 0, 100000),
+	INT(max_places, 0, 1000000),
+	INT(max_conversations, 0, 1000000),
+	INT(login_failures_per_pair, 1, 1000),
+	INT(login_failures_per_address, 1, 100000),
+	INT(login_failures_per_username, 1, 100000),
 	STR(metrics_file),
 	INT(accept_threads, 0, 64),
 };
@@ -61,6 +72,18 @@ defaults(struct config *c)
 	c->gemini_connect_timeout_ms = 5000;
 	c->gemini_timeout_ms = 30000;
 	c->chat_rate_limit = 20;
+	/* Generous for a camper, small for a script: a busy human writes a few posts an hour. */
+	c->posts_per_hour = 20;
+	c->review_writes_per_hour = 20;
+	c->places_per_hour = 60;
+	c->quiz_results_per_hour = 30;
+	c->reports_per_day = 30;
+	c->conversations_per_day = 30;
+	c->max_places = 500;
+	c->max_conversations = 200;
+	c->login_failures_per_pair = 5;
+	c->login_failures_per_address = 30;
+	c->login_failures_per_username = 100;
 }
 
 int

@@ -22,6 +22,15 @@ struct config {
 	int gemini_connect_timeout_ms, gemini_timeout_ms;
 	int chat_rate_limit;         /* chat_rate_limit: messages per user per 10 minutes */
 	int chat_daily_cap;          /* chat_daily_cap: upstream calls per UTC day, all users (0 = no cap) */
+	/* Per-user quotas on writes (limits.c): posts, review creations and edits, saved places and
+	 * quiz results per hour; reports and conversations per day; and the most saved places and
+	 * conversations one account keeps. 0 turns a quota off. */
+	int posts_per_hour, review_writes_per_hour, places_per_hour, quiz_results_per_hour;
+	int reports_per_day, conversations_per_day;
+	int max_places, max_conversations;
+	/* Failed password checks allowed in 15 minutes per (username, address), per address across
+	 * usernames, and per username across addresses (limits.h). */
+	int login_failures_per_pair, login_failures_per_address, login_failures_per_username;
 	char metrics_file[512];      /* metrics_file: the pool's shared counters file ("" = per process),
 				      * set per pool as FROSTBYTE_METRICS_FILE */
 	int accept_threads;          /* accept_threads: 0 (default) answers one request at a time; N

@@ -108,7 +108,7 @@ write_response(FCGX_Request *fr, struct request *rq, struct response *rs)
 		n += snprintf(head + n, sizeof(head) - (size_t)n, "Content-Type: %s; charset=utf-8\r\n",
 			      rs->content_type);
 	n += snprintf(head + n, sizeof(head) - (size_t)n,
-		      "Content-Length: %zu\r\nCache-Control: no-store\r\n", rs->body_len);
+		      "Content-Length: %zu\r\nCache-Control: %s\r\n", rs->body_len, rs->cache_control);
 	for (int i = 0; i < rs->nheaders && (size_t)n < sizeof(head); i++)
 		n += snprintf(head + n, sizeof(head) - (size_t)n, "%s: %s\r\n", rs->headers[i].name,
 			      rs->headers[i].value);

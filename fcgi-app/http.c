@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "json.h"
@@ -47,6 +48,7 @@ response_init(struct response *rs)
 {
 	memset(rs, 0, sizeof(*rs));
 	rs->status = 500;
+	rs->cache_control = "private, no-store";
 }
 
 void
@@ -117,6 +119,50 @@ resp_error_ref(struct request *rq, struct response *rs, int status, const char *
 	       const char *message, const char *ref_key, int64_t ref_id)
 {
 	return error_write(rq, rs, status, code, NULL, message, ref_key, ref_id);
+}
+
+int
+resp_retry_later(struct request *rq, struct response *rs, const char *code, const char *message,
+		 long seconds)
+{
+	if (seconds < 1)
+		seconds = 1;
+	resp_header(rs, "Retry-After", arena_printf(rq->a, "%ld", seconds));
+	return error_write(rq, rs, 429, code, NULL, message, "retry_after", seconds);
+}
+
+int
+quota_take(struct request *rq, struct response *rs, enum limit_action action)
+{
+	long wait;
+	int rc = limits_take(rq->user->id, action, time(NULL), &wait);
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	if (wait == 0)
+		return 0;
+	db_rollback();
+	return resp_retry_later(rq, rs, "rate_limited",
+				arena_printf(rq->a, "You have reached the limit of %s. Please try again later.",
+					     limits_describe(action)), wait);
+}
+
+int
+cap_check(struct request *rq, struct response *rs, const char *count_sql, int max,
+	  const char *message)
+{
+	if (max <= 0)
+		return 0;
+	sqlite3_stmt *st = db_stmt(count_sql);
+	sqlite3_bind_int64(st, 1, rq->user->id);
+	int rc = sqlite3_step(st);
+	int64_t kept = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_done(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(rq, rs, rc);
+	if (kept < max)
+		return 0;
+	db_rollback();
+	return resp_error(rq, rs, 409, "limit_reached", NULL, message);
 }
 
 int

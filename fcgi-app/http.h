@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "limits.h"
 
 struct cJSON;
 struct jw;
@@ -60,6 +61,7 @@ struct response {
 	size_t body_len;
 	struct header headers[HTTP_MAX_HEADERS];
 	int nheaders;
+	const char *cache_control;   /* "private, no-store" unless the router marks the answer public */
 	bool cacheable;              /* set by resp_cache_scope */
 	int64_t cache_scope;
 };
@@ -87,6 +89,19 @@ int resp_error(struct request *rq, struct response *rs, int status, const char *
  * already_reviewed. */
 int resp_error_ref(struct request *rq, struct response *rs, int status, const char *code,
 		   const char *message, const char *ref_key, int64_t ref_id);
+/* 429 `code` with Retry-After: seconds (>= 1), the same figure as "retry_after" in the error
+ * object, for a client that reads only the body. */
+int resp_retry_later(struct request *rq, struct response *rs, const char *code, const char *message,
+		     long seconds);
+/* Inside the caller's open write transaction: takes one use of the caller's quota for `action`
+ * (limits.h). 0 when allowed; otherwise rolls back and answers 429 rate_limited, or the database
+ * error. Returns that status. */
+int quota_take(struct request *rq, struct response *rs, enum limit_action action);
+/* Inside the caller's open write transaction: when the caller already keeps `max` rows (0 = no
+ * cap) as counted by `count_sql` (one column, the user's id as ?1), rolls back and answers
+ * 409 limit_reached with `message`. 0 otherwise. Returns that status. */
+int cap_check(struct request *rq, struct response *rs, const char *count_sql, int max,
+	      const char *message);
 /* 503 busy with Retry-After: 1, for any overload (database lock, memory for a password hash). */
 int resp_busy(struct request *rq, struct response *rs);
 /* The answer to a failing SQLite code (db.h): busy -> 503 busy, disk full -> 507, anything else ->

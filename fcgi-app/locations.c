@@ -7,6 +7,7 @@
 
 #include "body.h"
 #include "channels.h"
+#include "config.h"
 #include "db.h"
 #include "json.h"
 #include "page.h"
@@ -31,6 +32,7 @@ static const char SQL_UPDATE[] =
 	" visited_on = CASE WHEN ?11 THEN ?8 ELSE visited_on END,"
 	" updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 	" WHERE id = ?1 AND user_id = ?2 RETURNING " LOCATION_COLUMNS;
+static const char SQL_COUNT[] = "SELECT count(*) FROM locations WHERE user_id = ?1";
 static const char SQL_DELETE[] = "DELETE FROM locations WHERE id = ?1 AND user_id = ?2";
 
 static int
@@ -180,7 +182,11 @@ locations_create(struct request *rq, struct response *rs)
 		return status;
 	if ((rc = db_begin()) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
-	if ((status = check_channel(rq, rs, &f)) != 0)
+	if ((status = check_channel(rq, rs, &f)) != 0 ||
+	    (status = quota_take(rq, rs, L_PLACE)) != 0 ||
+	    (status = cap_check(rq, rs, SQL_COUNT, config.max_places, arena_printf(rq->a,
+			"You have saved %d places, the most one account keeps. Delete one to save "
+			"another.", config.max_places))) != 0)
 		return status;
 	sqlite3_stmt *s = db_stmt(SQL_INSERT);
 	sqlite3_bind_int64(s, 1, rq->user->id);

@@ -99,6 +99,8 @@ posts_create(struct request *rq, struct response *rs)
 	int rc = db_begin();
 	if (rc != SQLITE_OK)
 		return db_fail(rq, rs, rc);
+	if ((status = quota_take(rq, rs, L_POST)) != 0)
+		return status;
 	sqlite3_stmt *s = db_stmt(SQL_INSERT);
 	sqlite3_bind_int64(s, 1, rq->ids[0]);
 	sqlite3_bind_int64(s, 2, rq->user->id);

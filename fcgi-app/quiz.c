@@ -420,6 +420,8 @@ quiz_results_create(struct request *rq, struct response *rs)
 	if (rq->user != NULL) {
 		if ((rc = db_begin()) != SQLITE_OK)
 			return db_fail(rq, rs, rc);
+		if ((status = quota_take(rq, rs, L_QUIZ)) != 0)
+			return status;
 		sqlite3_stmt *s = db_stmt(SQL_INSERT);
 		sqlite3_bind_int64(s, 1, rq->user->id);
 		sqlite3_bind_text(s, 2, answers, -1, SQLITE_STATIC);

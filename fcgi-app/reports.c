@@ -60,6 +60,8 @@ reports_create(struct request *rq, struct response *rs)
 		db_rollback();
 		return resp_error(rq, rs, 403, "own_review", NULL, "You cannot report your own review.");
 	}
+	if ((status = quota_take(rq, rs, L_REPORT)) != 0)
+		return status;
 	sqlite3_stmt *s = db_stmt(SQL_REPORT);
 	sqlite3_bind_int64(s, 1, ref.id);
 	sqlite3_bind_int64(s, 2, rq->user->id);

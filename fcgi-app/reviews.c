@@ -295,7 +295,8 @@ reviews_create(struct request *rq, struct response *rs)
 	int rc = db_begin();
 	if (rc != SQLITE_OK)
 		return db_fail(rq, rs, rc);
-	if ((status = ratings_need_park(rq, rs, park_id)) != 0)
+	if ((status = ratings_need_park(rq, rs, park_id)) != 0 ||
+	    (status = quota_take(rq, rs, L_REVIEW)) != 0)
 		return status;
 	sqlite3_stmt *s = db_stmt(SQL_OWN_ROW);
 	sqlite3_bind_int64(s, 1, uid);
@@ -371,6 +372,8 @@ reviews_patch(struct request *rq, struct response *rs)
 		db_rollback();
 		return resp_error(rq, rs, 403, "forbidden", NULL, "Only the author can edit a review.");
 	}
+	if ((status = quota_take(rq, rs, L_REVIEW)) != 0)
+		return status;
 	sqlite3_stmt *s = db_stmt(SQL_PATCH);
 	sqlite3_bind_int64(s, 1, ref.id);
 	if (in.has_stars)

@@ -25,11 +25,13 @@
 
 static const struct route routes[] = {
 	{ M_GET,    "/api/health",       health_get,        0 },
-	/* No auth here: nginx lets only loopback in. /api/chat/metrics reaches the chat pool and
-	 * /api/write/metrics the write pool, whose counters are their own. */
+	/* No auth here: nginx lets only loopback in. /api/chat/metrics reaches the chat pool,
+	 * /api/write/metrics the write pool and /api/auth/metrics the auth pool, whose counters are
+	 * their own. */
 	{ M_GET,    "/api/metrics",      metrics_get,       0 },
 	{ M_GET,    "/api/chat/metrics", metrics_get,       0 },
 	{ M_GET,    "/api/write/metrics", metrics_get,      0 },
+	{ M_GET,    "/api/auth/metrics", metrics_get,       0 },
 
 	{ M_POST,   "/api/users",        users_create,      R_JSON },
 	{ M_GET,    "/api/users/me",     users_me_get,      R_AUTH },
@@ -39,14 +41,14 @@ static const struct route routes[] = {
 	{ M_POST,   "/api/session",      session_create,    R_JSON },
 	{ M_DELETE, "/api/session",      session_delete,    R_AUTH },
 
-	{ M_GET,    "/api/parks",        parks_list,        R_CACHE },
-	{ M_GET,    "/api/parks/:park",  parks_get,         R_CACHE },
+	{ M_GET,    "/api/parks",        parks_list,        R_CACHE | R_PUBLIC },
+	{ M_GET,    "/api/parks/:park",  parks_get,         R_CACHE | R_PUBLIC },
 
 	{ M_PUT,    "/api/parks/:id/rating",     ratings_put,      R_AUTH | R_JSON },
 	{ M_GET,    "/api/parks/:id/rating",     ratings_get,      R_AUTH },
 	{ M_DELETE, "/api/parks/:id/rating",     ratings_delete,   R_AUTH },
 
-	{ M_GET,    "/api/parks/:id/reviews",    reviews_list,     R_CACHE },
+	{ M_GET,    "/api/parks/:id/reviews",    reviews_list,     R_CACHE | R_PUBLIC },
 	{ M_POST,   "/api/parks/:id/reviews",    reviews_create,   R_AUTH | R_JSON },
 	{ M_GET,    "/api/reviews/:id",          reviews_get,      R_AUTH_OPT },
 	{ M_PATCH,  "/api/reviews/:id",          reviews_patch,    R_AUTH | R_JSON },
@@ -57,14 +59,14 @@ static const struct route routes[] = {
 	{ M_GET,    "/api/admin/reports",        reports_queue,    R_AUTH },
 	{ M_PATCH,  "/api/admin/reviews/:id",    reports_moderate, R_AUTH | R_JSON },
 
-	{ M_GET,    "/api/analytics/parks/:id",  analytics_park,    R_CACHE },
-	{ M_GET,    "/api/analytics/summary",    analytics_summary, R_CACHE },
+	{ M_GET,    "/api/analytics/parks/:id",  analytics_park,    R_CACHE | R_PUBLIC },
+	{ M_GET,    "/api/analytics/summary",    analytics_summary, R_CACHE | R_PUBLIC },
 
-	{ M_GET,    "/api/channels",                  channels_list,       0 },
-	{ M_GET,    "/api/channels/:id",              channels_get,        0 },
-	{ M_GET,    "/api/channels/:id/posts",        posts_list,          0 },
+	{ M_GET,    "/api/channels",                  channels_list,       R_PUBLIC },
+	{ M_GET,    "/api/channels/:id",              channels_get,        R_PUBLIC },
+	{ M_GET,    "/api/channels/:id/posts",        posts_list,          R_PUBLIC },
 	{ M_POST,   "/api/channels/:id/posts",        posts_create,        R_AUTH | R_JSON },
-	{ M_GET,    "/api/posts/:id",                 posts_get,           0 },
+	{ M_GET,    "/api/posts/:id",                 posts_get,           R_PUBLIC },
 	{ M_PATCH,  "/api/posts/:id",                 posts_patch,         R_AUTH | R_JSON },
 	{ M_DELETE, "/api/posts/:id",                 posts_delete,        R_AUTH },
 
@@ -74,7 +76,7 @@ static const struct route routes[] = {
 	{ M_PATCH,  "/api/users/me/locations/:id",    locations_patch,     R_AUTH | R_JSON },
 	{ M_DELETE, "/api/users/me/locations/:id",    locations_delete,    R_AUTH },
 
-	{ M_GET,    "/api/quiz",                      quiz_get,            0 },
+	{ M_GET,    "/api/quiz",                      quiz_get,            R_PUBLIC },
 	{ M_POST,   "/api/quiz/results",              quiz_results_create, R_AUTH_OPT | R_JSON },
 	{ M_GET,    "/api/users/me/quiz-results",     quiz_results_list,   R_AUTH },
 	{ M_DELETE, "/api/users/me/quiz-results/:id", quiz_results_delete, R_AUTH },
@@ -198,8 +200,25 @@ router_precheck(struct request *rq, struct response *rs, const struct route **ro
 	return 0;
 }
 
+static int run(struct request *rq, struct response *rs, const struct route *r);
+
 int
 router_run(struct request *rq, struct response *rs, const struct route *r)
+{
+	int status = run(rq, rs, r);
+	/* What nginx's micro-cache may keep: a public route's 200 to a reader with no session. nginx
+	 * also bypasses the cache for such requests (nginx-conf/micro-cache.conf); this is the app's
+	 * own half of the rule. Everything else stays "private, no-store" (response_init). */
+	if ((r->flags & R_PUBLIC) && status == 200 && rq->authorization == NULL &&
+	    cookie_get(rq, AUTH_COOKIE) == NULL)
+		rs->cache_control = "public, max-age=1";
+	return status;
+}
+
+/* The caller's session, CSRF, the media type, then the handler (through the answer cache for
+ * R_CACHE). */
+static int
+run(struct request *rq, struct response *rs, const struct route *r)
 {
 	int status = auth_session(rq, rs);
 	if (status != 0)

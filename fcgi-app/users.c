@@ -11,10 +11,8 @@
 #include "config.h"
 #include "db.h"
 #include "json.h"
+#include "limits.h"
 #include "util.h"
-
-#define LOGIN_WINDOW   (15 * 60)   /* seconds */
-#define LOGIN_FAILURES 5
 
 static const char SQL_INSERT_USER[] =
 	"INSERT INTO users (username, display_name, password_hash) VALUES (?1, ?2, ?3)"
@@ -31,12 +29,6 @@ static const char SQL_DELETE_SESSION[] =
 	"DELETE FROM sessions WHERE jti = ?1";
 static const char SQL_DELETE_OTHER_SESSIONS[] =
 	"DELETE FROM sessions WHERE user_id = ?1 AND jti <> ?2";
-static const char SQL_FAILURES[] =
-	"SELECT count(*), min(failed_at) FROM login_failures WHERE username = ?1 AND failed_at > ?2";
-static const char SQL_ADD_FAILURE[] =
-	"INSERT INTO login_failures (username, failed_at) VALUES (?1, ?2)";
-static const char SQL_CLEAR_FAILURES[] =
-	"DELETE FROM login_failures WHERE username = ?1 OR failed_at <= ?2";
 static const char SQL_UPDATE_NAME[] =
 	"UPDATE users SET display_name = ?2 WHERE id = ?1";
 static const char SQL_UPDATE_PASSWORD[] =
@@ -149,32 +141,33 @@ users_create(struct request *rq, struct response *rs)
 	return start_session(rq, rs, &u, 201);
 }
 
-/* Counts recent failures for a username; sets *retry_after when the throttle applies. */
+/* Checks `password` against `hash` (NULL: no such user, checked against a dummy hash for the same
+ * time) under the throttle of limits.h, keyed by `username` and the client's address. 0 when right;
+ * else the answer written: 429 too_many_attempts, or `wrong_status` with `wrong_message`. */
 static int
-throttled(const char *name, time_t now, long *retry_after)
+check_password(struct request *rq, struct response *rs, const char *username, const char *hash,
+	       const char *password, int wrong_status, const char *field, const char *wrong_message)
 {
-	sqlite3_stmt *st = db_stmt(SQL_FAILURES);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)(now - LOGIN_WINDOW));
-	int rc = sqlite3_step(st);
-	*retry_after = 0;
-	if (rc == SQLITE_ROW && sqlite3_column_int(st, 0) >= LOGIN_FAILURES) {
-		long oldest = (long)sqlite3_column_int64(st, 1);
-		*retry_after = oldest + LOGIN_WINDOW - (long)now;
-		if (*retry_after < 1)
-			*retry_after = 1;
+	const char *addr = rq->remote_addr ? rq->remote_addr : "";
+	long retry_after;
+	int64_t attempt;
+	int rc = limits_password_begin(username, addr, time(NULL), &retry_after, &attempt);
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	if (retry_after > 0)
+		return resp_retry_later(rq, rs, "too_many_attempts",
+					"Too many wrong passwords from here for this account. Please wait and "
+					"try again.", retry_after);
+	bool right;
+	if (hash != NULL) {
+		right = auth_check_password(hash, password);
+	} else {
+		auth_burn_password_check(password); /* same time for unknown users */
+		right = false;
 	}
-	db_done(st);
-	return rc == SQLITE_ROW ? SQLITE_OK : rc;
-}
-
-static int
-record_failure(const char *name, time_t now)
-{
-	int rc = db_begin();
-	if (rc == SQLITE_OK && (rc = db_exec(SQL_ADD_FAILURE, "ti", name, (int64_t)now)) != SQLITE_OK)
-		db_rollback();
-	return rc == SQLITE_OK ? db_commit() : rc;
+	if ((rc = limits_password_end(attempt, right, username, addr)) != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	return right ? 0 : resp_error(rq, rs, wrong_status, "invalid_credentials", field, wrong_message);
 }
 
 int
@@ -190,43 +183,20 @@ session_create(struct request *rq, struct response *rs)
 	char *name = arena_strdup(rq->a, username);
 	users_lower_username(name);
 
-	time_t now = time(NULL);
-	long retry_after;
-	int rc = throttled(name, now, &retry_after);
-	if (rc != SQLITE_OK)
-		return db_fail(rq, rs, rc);
-	if (retry_after > 0) {
-		resp_header(rs, "Retry-After", arena_printf(rq->a, "%ld", retry_after));
-		return resp_error(rq, rs, 429, "too_many_attempts", NULL,
-				  "Too many failed sign-ins for this account. Please wait and try again.");
-	}
-
 	sqlite3_stmt *s = db_stmt(SQL_USER_BY_NAME);
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
+	int rc = sqlite3_step(s);
 	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	const char *hash = rc == SQLITE_ROW ? db_text(rq->a, s, 1) : NULL;
 	db_done(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(rq, rs, rc);
 
-	bool ok;
-	if (hash != NULL) {
-		ok = auth_check_password(hash, password);
-	} else {
-		auth_burn_password_check(password); /* same time for unknown users */
-		ok = false;
-	}
-	if (!ok) {
-		rc = record_failure(name, now);
-		if (rc != SQLITE_OK)
-			return db_fail(rq, rs, rc);
-		return resp_error(rq, rs, 401, "invalid_credentials", NULL,
-				  "The username or password is not right.");
-	}
+	if ((status = check_password(rq, rs, name, hash, password, 401, NULL,
+				     "The username or password is not right.")) != 0)
+		return status;
 
-	if ((rc = db_begin()) != SQLITE_OK ||
-	    (rc = db_exec(SQL_CLEAR_FAILURES, "ti", name, (int64_t)(now - LOGIN_WINDOW))) != SQLITE_OK)
+	if ((rc = db_begin()) != SQLITE_OK)
 		return db_fail(rq, rs, rc);
 
 	s = db_stmt(SQL_USER_BY_ID);
@@ -281,10 +251,8 @@ confirm_password(struct request *rq, struct response *rs, const char *name)
 	db_done(s);
 	if (rc != SQLITE_ROW)
 		return db_fail(rq, rs, rc == SQLITE_DONE ? SQLITE_ERROR : rc);
-	if (!auth_check_password(hash, password))
-		return resp_error(rq, rs, 403, "invalid_credentials", name,
-				  "The current password is not right.");
-	return 0;
+	return check_password(rq, rs, rq->user->username, hash, password, 403, name,
+			      "The current password is not right.");
 }
 
 int

@@ -6,7 +6,7 @@ BUILD_DIR=${FROSTBYTE_BUILD_DIR:-$REPO/build}
 CONFIGURE_FLAGS=${FROSTBYTE_CONFIGURE_FLAGS:-}
 
 # What the project needs from Debian/Ubuntu to build and serve.
-RUN_PACKAGES="build-essential autoconf automake pkg-config ca-certificates curl \
+RUN_PACKAGES="build-essential autoconf automake pkg-config ca-certificates curl libnginx-mod-http-lua \
   libfcgi-dev libfcgi-bin spawn-fcgi multiwatch nginx sqlite3 \
   libcjson-dev libsqlite3-dev libjwt-dev libcurl4-openssl-dev libsodium-dev"
 
@@ -72,6 +72,9 @@ CONF
     die "could not create the database in $data"
 }
 
+# The pools, each on DATA/run/NAME.sock (nginx-conf/write-pool.conf says which serves what).
+POOLS="api chat write auth"
+
 # multiwatch gives up on a worker slot after 3 deaths each within 10 s of its start (its defaults):
 # killed workers then shrink the pool for good (test/reliability/kill.py found it). A worker that
 # lived a second counts as healthy; twenty quick deaths in a row still stop a crash loop.
@@ -85,7 +88,7 @@ WRITE_THREADS=${FROSTBYTE_WRITE_THREADS:-16}
 # pool_start DATA NAME WORKERS [THREADS]: one pool (spawn-fcgi + multiwatch + frostbyte-fcgi) on
 # DATA/run/NAME.sock, logging to DATA/log/NAME.log, its pid in DATA/run/NAME.pid; THREADS (default
 # 0: one request at a time) is accept_threads. scripts/deploy's disposable root sets POOL_RUN,
-# POOL_LOG, POOL_CONF and POOL_BIN for its own layout.
+# POOL_LOG, POOL_CONF and POOL_BIN for its own layout; POOL_NICE lowers the pool's CPU priority.
 pool_start() {
   local data=$1 name=$2 workers=$3 threads=${4:-0}
   local run=${POOL_RUN:-$data/run} log=${POOL_LOG:-$data/log/$name.log}
@@ -96,22 +99,24 @@ pool_start() {
   # setsid: a Ctrl-C in the terminal reaches only the calling script, which stops the servers in
   # order, rather than each server on its own.
   FROSTBYTE_CONFIG=${POOL_CONF:-$data/frostbyte.conf} FROSTBYTE_METRICS_FILE="$run/$name.metrics" \
-    FROSTBYTE_ACCEPT_THREADS=$threads setsid spawn-fcgi -n -s "$sock" -M 0660 -- \
+    FROSTBYTE_ACCEPT_THREADS=$threads setsid nice -n "${POOL_NICE:-0}" spawn-fcgi -n -s "$sock" -M 0660 -- \
     /usr/bin/multiwatch -f "$workers" $MULTIWATCH_RETRY -- "${POOL_BIN:-$BUILD_DIR/frostbyte-fcgi}" \
     >>"$log" 2>&1 </dev/null &
   echo $! >"$run/$name.pid"
 }
 
-# stack_start DATA PORT WORKERS [CHAT_WORKERS]: the api pool, the chat pool (/api/chat/, which
-# waits on Gemini, so it has its own socket and more workers: default 2 x WORKERS), the write pool
-# (one worker for the API's writes: nginx-conf/dev.conf.in says which) and nginx, in the
-# background. The same binary serves all three.
+# stack_start DATA PORT WORKERS [CHAT_WORKERS] [AUTH_WORKERS]: the api pool, the chat pool
+# (/api/chat/, which waits on Gemini, so it has its own socket and more workers: default
+# 2 x WORKERS), the write pool (one worker for the API's writes), the auth pool (the routes that run
+# Argon2: default 2 workers, at a lower CPU priority, so password floods never delay reads) and
+# nginx, in the background. The same binary serves all four.
 stack_start() {
-  local data=$1 port=$2 workers=$3 chat_workers=${4:-$(( $3 * 2 ))}
+  local data=$1 port=$2 workers=$3 chat_workers=${4:-$(( $3 * 2 ))} auth_workers=${5:-2}
   local conf="$data/nginx.conf" user_line="" sock
   pool_start "$data" api "$workers"
   pool_start "$data" chat "$chat_workers"
   pool_start "$data" write 1 "$WRITE_THREADS"
+  POOL_NICE=19 pool_start "$data" auth "$auth_workers"
 
   # As root, nginx workers switch users: run them as the owner of the checkout and data.
   [ "$(id -u)" -eq 0 ] && user_line="user $(stat -c %U "$data") $(stat -c %G "$data");"
@@ -119,8 +124,8 @@ stack_start() {
       -e "s|@CONF@|$REPO/nginx-conf|g" -e "s|@USER_LINE@|$user_line|" \
       "$REPO/nginx-conf/dev.conf.in" >"$conf"
   local i
-  for sock in "$data/run/api.sock" "$data/run/chat.sock" "$data/run/write.sock"; do
-    for i in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
+  for sock in $POOLS; do
+    for i in $(seq 1 100); do [ -S "$data/run/$sock.sock" ] && break; sleep 0.05; done
   done
   setsid nginx -p "$data" -c "$conf" -g 'daemon off;' -e "$data/log/nginx-error.log" \
     >>"$data/log/nginx.log" 2>&1 &
@@ -155,6 +160,8 @@ pid_stop() {
 # stack_stop DATA: stops what stack_start started, by pid, and waits for it.
 stack_stop() {
   local data=$1
-  pid_stop "$data/run/nginx.pid" "$data/run/api.pid" "$data/run/chat.pid" "$data/run/write.pid"
-  rm -f "$data/run/api.sock" "$data/run/chat.sock" "$data/run/write.sock"
+  local p pids=("$data/run/nginx.pid")
+  for p in $POOLS; do pids+=("$data/run/$p.pid"); done
+  pid_stop "${pids[@]}"
+  for p in $POOLS; do rm -f "$data/run/$p.sock"; done
 }

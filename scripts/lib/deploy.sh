@@ -50,7 +50,7 @@ load_settings() {
   # shellcheck disable=SC1090
   source "$file"
   : "${DOMAIN:?DOMAIN is not set in $file}" "${ORIGINS:=https://$DOMAIN}" "${ADMIN_EMAIL:=}"
-  : "${API_WORKERS:=$(( $(nproc) * 2 ))}" "${CHAT_WORKERS:=$(( API_WORKERS * 2 ))}"
+  : "${API_WORKERS:=$(( $(nproc) * 2 ))}" "${CHAT_WORKERS:=$(( API_WORKERS * 2 ))}" "${AUTH_WORKERS:=2}"
   : "${KEEP_RELEASES:=3}" "${BACKUP_KEEP:=14}" "${HEALTH_SECONDS:=30}"
   OPT=$ROOT/opt/frostbyte ETC=$ROOT/etc/frostbyte DATA=$ROOT/var/lib/frostbyte
   RUNDIR=${RUNDIR:-$ROOT/run/frostbyte} ACME_ROOT=$ROOT/var/www/frostbyte-acme
@@ -72,41 +72,43 @@ app_env() { # the environment frostbyte-ctl needs
   echo "FROSTBYTE_CONFIG=$ETC/frostbyte.conf"
 }
 
+pool_units() { local n; for n in $POOLS; do printf 'frostbyte-%s ' "$n"; done; }
+
 pools_stop() {
   if [ -z "$ROOT" ]; then
-    systemctl stop frostbyte-api frostbyte-chat frostbyte-write
+    systemctl stop $(pool_units)
     return
   fi
-  pid_stop "$RUNDIR/api.pid" "$RUNDIR/chat.pid" "$RUNDIR/write.pid"
-  rm -f "$RUNDIR/api.sock" "$RUNDIR/chat.sock" "$RUNDIR/write.sock"
+  local n
+  for n in $POOLS; do pid_stop "$RUNDIR/$n.pid"; rm -f "$RUNDIR/$n.sock"; done
 }
 
 pools_start() {
   if [ -z "$ROOT" ]; then
-    systemctl start frostbyte-api frostbyte-chat frostbyte-write
+    systemctl start $(pool_units)
     return
   fi
   # As scripts/run starts them, in this root's layout (the socket's folder gates access here).
   local n
-  for n in api chat write; do
+  for n in $POOLS; do
     POOL_RUN=$RUNDIR POOL_LOG=$ROOT/var/log/frostbyte-$n.log POOL_CONF=$ETC/frostbyte.conf \
-      POOL_BIN=$OPT/current/bin/frostbyte-fcgi \
-      pool_start "$ROOT" "$n" "$(case $n in api) echo "$API_WORKERS" ;; chat) echo "$CHAT_WORKERS" ;; *) echo 1 ;; esac)" \
-        "$([ "$n" = write ] && echo "$WRITE_THREADS" || echo 0)"
+      POOL_BIN=$OPT/current/bin/frostbyte-fcgi POOL_NICE=$([ "$n" = auth ] && echo 19 || echo 0) \
+      pool_start "$ROOT" "$n" "$(case $n in api) echo "$API_WORKERS" ;; chat) echo "$CHAT_WORKERS" ;;
+        auth) echo "$AUTH_WORKERS" ;; *) echo 1 ;; esac)" "$([ "$n" = write ] && echo "$WRITE_THREADS" || echo 0)"
   done
 }
 
-# healthy: GET /api/health answers 200 from the api pool's and the write pool's sockets within
+# healthy: GET /api/health answers 200 from every pool's socket but the chat pool's within
 # HEALTH_SECONDS, and, on a real machine, through nginx over HTTPS too.
 healthy() {
   local deadline=$((SECONDS + HEALTH_SECONDS)) out sock
   while [ $SECONDS -lt $deadline ]; do
     out=""
-    for sock in api write; do
+    for sock in api write auth; do
       out+=$(REQUEST_METHOD=GET DOCUMENT_URI=/api/health SCRIPT_NAME=/api/health QUERY_STRING= \
         timeout 5 cgi-fcgi -bind -connect "$RUNDIR/$sock.sock" 2>/dev/null | head -1 || true)
     done
-    if [[ $out == "Status: 200"*"Status: 200"* ]]; then
+    if [[ $out == "Status: 200"*"Status: 200"*"Status: 200"* ]]; then
       [ -n "$ROOT" ] && return 0
       curl -fsS -o /dev/null --max-time 5 --cacert "$CERT" --resolve "$DOMAIN:443:127.0.0.1" \
         "https://$DOMAIN/api/health" 2>/dev/null && return 0
@@ -162,11 +164,13 @@ secret_file = $ETC/secret
 cookie_secure = true
 allowed_origins = $ORIGINS
 gemini_key_file = $ETC/gemini.key
+# Upstream chat calls per UTC day across all users: a spending ceiling (0 turns it off).
+chat_daily_cap = 2000
 CONF
   fi
   [ -s "$ETC/secret" ] || (umask 077 && head -c 48 /dev/urandom >"$ETC/secret")
-  printf 'API_WORKERS=%s\nCHAT_WORKERS=%s\nBACKUP_KEEP=%s\n' "$API_WORKERS" "$CHAT_WORKERS" \
-    "$BACKUP_KEEP" >"$ETC/pools.env"
+  printf 'API_WORKERS=%s\nCHAT_WORKERS=%s\nAUTH_WORKERS=%s\nBACKUP_KEEP=%s\n' "$API_WORKERS" \
+    "$CHAT_WORKERS" "$AUTH_WORKERS" "$BACKUP_KEEP" >"$ETC/pools.env"
   if [ -z "$ROOT" ]; then
     chown root:frostbyte "$ETC" && chmod 0750 "$ETC"
     chown frostbyte:frostbyte "$ETC/secret" && chmod 0600 "$ETC/secret"
@@ -182,7 +186,7 @@ step_units() {
   install -m 0644 "$REL/systemd/frostbyte.sysusers" /etc/sysusers.d/frostbyte.conf
   systemd-tmpfiles --create /etc/tmpfiles.d/frostbyte.conf
   systemctl daemon-reload
-  systemctl enable frostbyte-api frostbyte-chat frostbyte-write frostbyte-backup.timer nginx >/dev/null
+  systemctl enable $(pool_units) frostbyte-backup.timer nginx >/dev/null
   systemctl start frostbyte-backup.timer
 }
 
@@ -192,7 +196,7 @@ step_nginx() {
   self_signed "$ETC/tls/placeholder.pem" "$ETC/tls/placeholder.key" "$DOMAIN"
   render_nginx "$REL/nginx-conf/prod.conf.in" "$ROOT/etc/nginx/conf.d/frostbyte.conf"
   if [ -n "$ROOT" ]; then # only check it: a wrapper stands in for Debian's nginx.conf
-    printf 'pid %s/nginx-test.pid;\nerror_log stderr;\nevents {}\nhttp {\n include /etc/nginx/mime.types;\n include %s;\n}\n' \
+    printf 'include /etc/nginx/modules-enabled/*.conf;\npid %s/nginx-test.pid;\nerror_log stderr;\nevents {}\nhttp {\n include /etc/nginx/mime.types;\n include %s;\n}\n' \
       "$RUNDIR" "$ROOT/etc/nginx/conf.d/frostbyte.conf" >"$ROOT/etc/nginx/test-main.conf"
     nginx -t -q -c "$ROOT/etc/nginx/test-main.conf" || die "the rendered nginx configuration fails nginx -t"
     return 0

@@ -291,10 +291,10 @@ def latencies(c, n):
 
 @test
 def chat_isolation(ctx):
-    """Ten chats stalled upstream must not slow the api pool: p99 of GET /api/parks/1/reviews with
-    and without them."""
-    tok = signup(ctx, "chat_iso")
-    conv = [new_conv(ctx, tok) for _ in range(10)]
+    """Ten chats stalled upstream (ten campers: one may have one call in flight) must not slow the
+    api pool: p99 of GET /api/parks/1/reviews with and without them."""
+    toks = [signup(ctx, "chat_iso%d" % i) for i in range(10)]
+    conv = [new_conv(ctx, toks[i]) for i in range(10)]
     c = Client(ctx.stack.port, timeout=30)
     latencies(c, 20)  # warm up
     base = latencies(c, 200)
@@ -302,7 +302,7 @@ def chat_isolation(ctx):
     results = []
 
     def stalled_chat(i):
-        results.append(send(ctx, tok, conv[i], "FAKE:STALL slow question %d" % i).status)
+        results.append(send(ctx, toks[i], conv[i], "FAKE:STALL slow question %d" % i).status)
     threads = [threading.Thread(target=stalled_chat, args=(i,)) for i in range(10)]
     for t in threads:
         t.start()

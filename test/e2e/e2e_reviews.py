@@ -329,7 +329,8 @@ def concurrent_writers(ctx):
 @test
 def cached_pages_follow_writes(ctx):
     """Workers keep recent park pages, review lists and analytics; a write through any worker must
-    show in the next answer of every worker."""
+    show in the next answer of every worker to the camper who wrote it (signed in, so nginx's
+    micro-cache, which serves anonymous readers, is bypassed)."""
     c = ctx.c
     token = signup(ctx, "cache")[0]
     park = 40
@@ -337,18 +338,18 @@ def cached_pages_follow_writes(ctx):
              "/api/analytics/parks/%d" % park, "/api/analytics/summary"]
     for _ in range(30):  # enough requests that every worker has the answers cached
         for p in paths:
-            c.get(p)
+            c.get(p, token=token)
     stale = []
     for stars in (5, 2):
-        site_reviews = c.get(paths[4]).json["reviews"]
+        site_reviews = c.get(paths[4], token=token).json["reviews"]
         r = c.post("/api/parks/%d/reviews" % park, {"stars": stars, "title": "Fresh", "body": "Just now"}, token=token)
         rid = r.json["id"] if r.status == 201 else None
         for _ in range(15):
-            page = c.get(paths[0]).json
-            revs = c.get(paths[1]).json["items"]
-            listed = [p for p in c.get(paths[2]).json["items"] if p["id"] == park]
-            figures = c.get(paths[3]).json
-            summary = c.get(paths[4]).json
+            page = c.get(paths[0], token=token).json
+            revs = c.get(paths[1], token=token).json["items"]
+            listed = [p for p in c.get(paths[2], token=token).json["items"] if p["id"] == park]
+            figures = c.get(paths[3], token=token).json
+            summary = c.get(paths[4], token=token).json
             if (page["review_count"] != 1 or page["rating"]["distribution"][str(stars)] != 1 or
                     [v["id"] for v in revs] != [rid] or not listed or listed[0]["review_count"] != 1 or
                     figures["review_count"] != 1 or figures["rating"]["distribution"][str(stars)] != 1 or

@@ -103,8 +103,9 @@ class Response:
 class Client:
     """One new connection per request, through nginx."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=15):
+    def __init__(self, port, host="127.0.0.1", timeout=15, source=None):
         self.host, self.port, self.timeout = host, port, timeout
+        self.source = (source, 0) if source else None  # another loopback address, e.g. 127.0.0.2
         self.origin = "http://%s:%d" % (host, port)
 
     def request(self, method, path, body=None, json_body=None, token=None, cookie=None,
@@ -121,7 +122,8 @@ class Client:
         if cookie is not None:
             h["Cookie"] = "frostbyte_session=" + cookie
         h.update(headers or {})
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout,
+                                          source_address=self.source)
         try:
             conn.request(method, path, body=body, headers=h)
             r = conn.getresponse()
@@ -322,13 +324,14 @@ class Stack:
     # The chat pool gives up on the fake server after this long (the fake stalls for longer).
     GEMINI_TIMEOUT_MS = 3000
 
-    def __init__(self, repo, workers=3, own_session=False, gemini=True):
+    def __init__(self, repo, workers=3, own_session=False, gemini=True, env=None):
         self.own_session = own_session  # its own process group, as in a terminal, for Ctrl-C tests
         self.repo = repo
         self.workers = workers
         self.gemini = None
         self.gemini_key = None
         self.want_gemini = gemini
+        self.env = env or {}  # extra environment for scripts/run, e.g. FROSTBYTE_<setting>
         self.tmpdir = tempfile.mkdtemp(prefix="frostbyte-e2e-")
         self.data = self.tmpdir
         self.port = None
@@ -342,7 +345,7 @@ class Stack:
         self.port = free_port()
         cmd = [os.path.join(self.repo, "scripts", "run"), "--no-build", "--port", str(self.port),
                "--data", self.data, "--workers", str(self.workers)]
-        env = dict(os.environ)
+        env = dict(os.environ, **self.env)
         if self.want_gemini:
             from fake_gemini import FakeGemini
             self.gemini_key = "fake-" + secrets.token_hex(16)

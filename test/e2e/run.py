@@ -5,6 +5,7 @@ any test failed.
 
   python3 test/e2e/run.py          (FROSTBYTE_BUILD_DIR picks the build; default REPO/build)
   E2E_KEEP=1 python3 test/e2e/run.py   keeps the data folder (database, logs) for a look
+  E2E_ONLY=name,name python3 test/e2e/run.py   runs only those tests (and the stop checks)
 
 Python 3 standard library only. This file holds the tests of the contract's foundation
 (docs/openapi.yaml): conventions, health, accounts and sessions, parks, and robustness against
@@ -859,6 +860,7 @@ import e2e_reviews  # noqa: E402,F401
 import e2e_boards  # noqa: E402,F401
 import e2e_chat  # noqa: E402,F401
 import e2e_ops  # noqa: E402,F401
+import e2e_microcache  # noqa: E402,F401
 
 
 # --- last: what the whole run must have left behind ----------------------------------------------
@@ -893,7 +895,8 @@ def main():
             return finish(tap, t0)
         tap.diag("stack up at http://127.0.0.1:%d/ (data %s)" % (stack.port, stack.data))
         ctx = Ctx(tap, Client(stack.port), stack)
-        for fn in TESTS:
+        only = [n for n in os.environ.get("E2E_ONLY", "").split(",") if n]  # while working on a few
+        for fn in [f for f in TESTS if not only or f.__name__ in only]:
             try:
                 fn(ctx)
             except Exception as e:
@@ -910,12 +913,13 @@ def main():
             time.sleep(0.2)
             alive = sorted(p for p in servers if pid_alive(p))
             tap.ok(getattr(stack, "stopped_by_itself", False) and not alive,
-                   "SIGTERM to scripts/run stops nginx, the api, chat and write pools and every worker it started",
+                   "SIGTERM to scripts/run stops nginx, the api, chat, write and auth pools and every worker it "
+                   "started",
                    "still alive: %s" % alive)
             tap.ok(not any(os.path.exists(os.path.join(stack.data, "run", s))
-                           for s in ("api.sock", "chat.sock", "write.sock"))
+                           for s in ("api.sock", "chat.sock", "write.sock", "auth.sock"))
                    and not port_open(port),
-                   "... and leaves no socket behind: the port is closed, the three FastCGI sockets removed")
+                   "... and leaves no socket behind: the port is closed, the four FastCGI sockets removed")
         if keep:
             tap.diag("kept the data folder %s" % stack.tmpdir)
         stack.cleanup(keep)
