@@ -37,9 +37,14 @@ bool auth_check_password(const char *hash, const char *password);
 /* Spends the same time as a real check, for unknown users. */
 void auth_burn_password_check(const char *password);
 
-/* Finds the caller from the Bearer header or the session cookie, checks the session is live, and
- * sets rq->user. Returns 0, or 401 written to rs (when required, or when a bad token is sent). */
-int auth_request(struct request *rq, struct response *rs, bool required);
+/* The caller, in two steps. auth_token reads the token from the Bearer header or the session cookie
+ * and checks it (signature, claims; no database), setting rq->token_user, token_id, token_exp and
+ * via_cookie. auth_session then checks in the database that the token's session is live and sets
+ * rq->user (nothing to do without a token). Each returns 0, or 401 written to rs (auth_token: when
+ * required, or when a bad token is sent). The write pool runs auth_token on its accept threads, in
+ * parallel, and auth_session on its database thread (group.c). */
+int auth_token(struct request *rq, struct response *rs, bool required);
+int auth_session(struct request *rq, struct response *rs);
 /* True when the request's Origin (or, lacking one, Sec-Fetch-Site) shows our own site or an
  * allowed origin. */
 bool auth_same_site(const struct request *rq);

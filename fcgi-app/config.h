@@ -36,6 +36,9 @@ struct config {
 	char photos_dir[512];        /* photos_dir: the photos' files ("" = photos/ beside the database) */
 	int photo_daily_uploads;     /* photo_daily_uploads: photos a user may upload per UTC day */
 	int photo_daily_mb;          /* photo_daily_mb: MiB a user may upload per UTC day */
+	int accept_threads;          /* accept_threads: 0 (default) answers one request at a time; N
+				      * accepts on N threads and commits writes in groups (group.h):
+				      * the write pool, set as FROSTBYTE_ACCEPT_THREADS */
 
 	/* Loaded by config_load_secret, never logged. */
 	unsigned char secret[128];

@@ -26,6 +26,7 @@ static int lock_wait_ms;
 static bool lock_timer_ready; /* db_lock_timer_setup ran */
 static bool in_tx;
 static int snapshots; /* depth of db_snapshot_begin: the router's and a handler's may nest */
+static bool grouped; /* a group transaction is open (db_group_begin): see db.h */
 
 static struct stmt { const char *sql; sqlite3_stmt *st; } *stmts;
 static size_t nstmts, stmts_cap;
@@ -248,9 +249,17 @@ db_text(struct arena *a, sqlite3_stmt *st, int col)
 	return arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, col));
 }
 
+/* Inside a group transaction a request's write is a savepoint of it: its failure rolls back that
+ * request alone, and only the group's COMMIT (db_group_commit) makes it durable. */
 int
 db_begin(void)
 {
+	if (grouped) {
+		assert(!in_tx);
+		int rc = tx("SAVEPOINT request");
+		in_tx = rc == SQLITE_OK;
+		return rc;
+	}
 	int rc = lock_acquire();
 	if (rc != SQLITE_OK)
 		return rc;
@@ -266,6 +275,13 @@ db_begin(void)
 int
 db_commit(void)
 {
+	if (grouped) {
+		int rc = tx("RELEASE request");
+		if (rc != SQLITE_OK)
+			db_rollback();
+		in_tx = false;
+		return rc;
+	}
 	int rc = tx("COMMIT");
 	if (rc != SQLITE_OK && !sqlite3_get_autocommit(db))
 		tx("ROLLBACK");
@@ -277,7 +293,7 @@ db_commit(void)
 int
 db_snapshot_begin(void)
 {
-	if (snapshots > 0) {
+	if (snapshots > 0 || grouped) { /* a group transaction is one snapshot already */
 		snapshots++;
 		return SQLITE_OK;
 	}
@@ -290,7 +306,7 @@ db_snapshot_begin(void)
 void
 db_snapshot_end(void)
 {
-	if (snapshots == 0 || --snapshots > 0)
+	if (snapshots == 0 || --snapshots > 0 || grouped)
 		return;
 	if (!sqlite3_get_autocommit(db))
 		tx("COMMIT");
@@ -305,10 +321,54 @@ db_rollback(void)
 	}
 	if (!in_tx)
 		return;
+	in_tx = false;
+	if (grouped) {
+		/* When SQLite itself ended the group transaction (a full disk, an I/O error) there is no
+		 * savepoint left, and the error code stays for db_group_lost to read. */
+		if (!sqlite3_get_autocommit(db)) {
+			tx("ROLLBACK TO request");
+			tx("RELEASE request");
+		}
+		return;
+	}
 	if (!sqlite3_get_autocommit(db))
 		tx("ROLLBACK");
+	lock_release();
+}
+
+int
+db_group_begin(void)
+{
+	assert(!grouped && !in_tx && snapshots == 0);
+	int rc = db_begin();
+	if (rc != SQLITE_OK)
+		return rc;
+	in_tx = false; /* the group's own transaction; requests open savepoints inside it */
+	grouped = true;
+	return SQLITE_OK;
+}
+
+bool
+db_group_lost(int *rc)
+{
+	if (!grouped || !sqlite3_get_autocommit(db))
+		return false;
+	*rc = sqlite3_extended_errcode(db);
+	if (*rc == SQLITE_OK)
+		*rc = SQLITE_ABORT;
+	grouped = false;
 	in_tx = false;
 	lock_release();
+	return true;
+}
+
+int
+db_group_commit(void)
+{
+	assert(grouped && !in_tx);
+	grouped = false;
+	in_tx = true;
+	return db_commit();
 }
 
 bool

@@ -51,6 +51,18 @@ int db_begin(void);
 int db_commit(void);
 void db_rollback(void);
 
+/* Group commit (the write pool, group.c): one write transaction holds the writes of several
+ * requests. db_group_begin takes the lock and runs BEGIN IMMEDIATE; until db_group_commit, a
+ * request's db_begin opens a SAVEPOINT, its db_commit releases it and its db_rollback rolls back to
+ * it, so a failing request undoes its own statements and nobody else's, and snapshots are the
+ * group transaction itself. db_group_commit runs COMMIT (a failure rolls the whole group back) and
+ * releases the lock. db_group_lost says whether SQLite ended the group transaction by itself (a full
+ * disk, an I/O error: every write of the group is gone), with the error code in *rc; the lock is
+ * then released and the group is over. */
+int db_group_begin(void);
+bool db_group_lost(int *rc);
+int db_group_commit(void);
+
 /* A read snapshot over several statements (BEGIN ... COMMIT, no lock): figures read in it agree.
  * Calls nest (the outermost end commits); db_rollback ends it whole. */
 int db_snapshot_begin(void);

@@ -1,7 +1,10 @@
 /* fcgi.c: the FastCGI boundary: params and body -> struct request; struct response -> FastCGI
- * output; the accept loop. The only file that includes fcgiapp.h. */
+ * output; the accept loop, or the write pool's accept threads. The only file that includes fcgiapp.h. */
 #include "fcgi.h"
 
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -10,6 +13,7 @@
 #include <fcgiapp.h>
 
 #include "db.h"
+#include "group.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -130,41 +134,151 @@ now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int
-fcgi_serve(void)
+/* One request: read it, answer it, count it, finish it, log it. grouped: on an accept thread of
+ * the write pool, which leaves everything that needs the database to group.c. */
+static void
+serve(FCGX_Request *fr, struct arena *a, bool grouped)
 {
+	double t0 = now_ms();
+	struct request rq;
+	struct response rs;
+	const struct route *r;
+	request_init(&rq, a);
+	response_init(&rs);
+	if (read_request(fr, &rq, &rs) == 0) {
+		if (!grouped)
+			router_dispatch(&rq, &rs);
+		else if (router_precheck(&rq, &rs, &r) == 0)
+			group_run(&rq, &rs, r);
+	}
+	write_response(fr, &rq, &rs);
+	/* Counted before FCGX_Finish_r sends the answer: a client that scrapes right after its
+	 * answer must find the request counted. */
+	double ms = now_ms() - t0;
+	metrics_request(rq.route_id, rs.status, ms);
+	FCGX_Finish_r(fr);
+	log_request(method_name(rq.method), rq.route, rs.status, ms, rq.user ? rq.user->id : 0,
+		    rq.request_id);
+	if (!grouped)
+		db_after_request(); /* the database thread does this after each of its requests */
+	arena_reset(a);
+}
+
+/* libfcgi's threaded example serialises the accept: one thread waits in accept at a time. */
+static pthread_mutex_t accept_mu = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool closing; /* SIGTERM or SIGUSR1 came: finish the requests in hand, take no more */
+
+/* Only interrupts an accept thread's accept (FCGI_FAIL_ACCEPT_ON_INTR), so it sees `closing`. */
+static void
+on_wake(int sig)
+{
+	(void)sig;
+}
+
+static void *
+accept_thread(void *arg)
+{
+	(void)arg;
 	FCGX_Request fr;
 	struct arena a;
+	sigset_t wake;
+	sigemptyset(&wake);
+	sigaddset(&wake, SIGUSR2);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	/* spawn-fcgi hands us the listening socket as fd 0. */
+	if (FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_msg("FCGX_InitRequest failed");
+		return NULL;
+	}
+	arena_init(&a);
+	for (;;) {
+		pthread_mutex_lock(&accept_mu);
+		int rc = atomic_load(&closing) ? -1 : FCGX_Accept_r(&fr);
+		pthread_mutex_unlock(&accept_mu);
+		if (rc < 0) {
+			if (atomic_load(&closing))
+				break;
+			continue; /* a signal that was not ours; accept again */
+		}
+		serve(&fr, &a, true);
+	}
+	arena_destroy(&a);
+	FCGX_Free(&fr, 1);
+	return NULL;
+}
 
+/* The write pool: threads accept and precheck in parallel; one database thread runs the requests
+ * and commits them in groups (group.h). This thread waits for SIGTERM or SIGUSR1 (the signals that
+ * stop a libfcgi worker), then lets each accept thread finish the request it has, and stops. */
+static int
+serve_grouped(int threads)
+{
+	struct sigaction sa = { .sa_handler = on_wake }; /* no SA_RESTART: accept returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	/* Every thread starts with these blocked: the database thread opens SIGALRM alone (the write
+	 * lock's ticks, db.h), the accept threads SIGUSR2 alone, and this one waits for the others. */
+	sigset_t blocked, stop;
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGALRM);
+	sigaddset(&blocked, SIGUSR2);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGUSR1);
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
+	if (group_start() != 0)
+		return 1;
+	pthread_t tids[64];
+	int n = 0;
+	for (; n < threads && n < 64; n++)
+		if (pthread_create(&tids[n], NULL, accept_thread, NULL) != 0) {
+			log_msg("cannot start accept thread %d", n + 1);
+			break;
+		}
+	int sig = 0;
+	if (n > 0)
+		sigwait(&stop, &sig);
+	atomic_store(&closing, true);
+	/* Wake every thread until all have ended: one may be just about to call accept when its
+	 * wake-up comes, and the others wait for the accept lock its accept holds. */
+	bool ended[64] = { false };
+	for (int left = n; left > 0;) {
+		for (int i = 0; i < n; i++)
+			if (!ended[i])
+				pthread_kill(tids[i], SIGUSR2);
+		nanosleep(&(struct timespec){ 0, 10 * 1000000 }, NULL);
+		for (int i = 0; i < n; i++)
+			if (!ended[i] && pthread_tryjoin_np(tids[i], NULL) == 0) {
+				ended[i] = true;
+				left--;
+			}
+	}
+	group_stop();
+	return n > 0 ? 0 : 1;
+}
+
+int
+fcgi_serve(int threads)
+{
 	if (FCGX_Init() != 0) {
 		log_msg("FCGX_Init failed");
 		return 1;
 	}
+	if (threads > 0)
+		return serve_grouped(threads);
+
+	FCGX_Request fr;
+	struct arena a;
 	/* spawn-fcgi hands us the listening socket as fd 0. */
 	if (FCGX_InitRequest(&fr, 0, 0) != 0) {
 		log_msg("FCGX_InitRequest failed");
 		return 1;
 	}
 	arena_init(&a);
-	while (FCGX_Accept_r(&fr) >= 0) {
-		double t0 = now_ms();
-		struct request rq;
-		struct response rs;
-		request_init(&rq, &a);
-		response_init(&rs);
-		if (read_request(&fr, &rq, &rs) == 0)
-			router_dispatch(&rq, &rs);
-		write_response(&fr, &rq, &rs);
-		/* Counted before FCGX_Finish_r sends the answer: a client that scrapes right after its
-		 * answer must find the request counted. */
-		double ms = now_ms() - t0;
-		metrics_request(rq.route_id, rs.status, ms);
-		FCGX_Finish_r(&fr);
-		log_request(method_name(rq.method), rq.route, rs.status, ms, rq.user ? rq.user->id : 0,
-			    rq.request_id);
-		db_after_request();
-		arena_reset(&a);
-	}
+	while (FCGX_Accept_r(&fr) >= 0)
+		serve(&fr, &a, false);
 	arena_destroy(&a);
 	FCGX_Free(&fr, 1);
 	return 0;

@@ -46,7 +46,8 @@ struct request {
 	const char *captures[HTTP_MAX_CAPTURES];
 	int64_t ids[HTTP_MAX_CAPTURES]; /* numeric value of :id captures */
 	struct cJSON *json;          /* parsed body for JSON routes; freed by the arena */
-	const struct user *user;     /* verified caller, or NULL */
+	const struct user *user;     /* verified caller (live session), or NULL */
+	int64_t token_user;          /* user id of a presented token whose signature and claims hold */
 	const char *token_id;        /* jti of the presented token */
 	int64_t token_exp;
 	bool via_cookie;

@@ -10,13 +10,13 @@
 int log_fd = STDERR_FILENO;
 
 /* "2026-11-28T10:15:00Z " into buf (n >= 32); formatted once a second, since every request
- * logs a line. */
+ * logs a line. Per thread: the write pool logs from several. */
 static size_t
 stamp(char *buf, size_t n)
 {
-	static time_t last = -1;
-	static char text[32];
-	static size_t len;
+	static _Thread_local time_t last = -1;
+	static _Thread_local char text[32];
+	static _Thread_local size_t len;
 	time_t t = time(NULL);
 	if (t != last) {
 		struct tm tm;
@@ -32,7 +32,7 @@ stamp(char *buf, size_t n)
 static int
 pid(void)
 {
-	static int cached;
+	static _Thread_local int cached;
 	if (cached == 0)
 		cached = (int)getpid();
 	return cached;

@@ -56,9 +56,10 @@ main(int argc, char **argv)
 		db_close();
 		return 1;
 	}
-	log_msg("frostbyte-fcgi started: sqlite %s, schema %d", sqlite3_libversion(), version);
+	log_msg("frostbyte-fcgi started: sqlite %s, schema %d%s", sqlite3_libversion(), version,
+		config.accept_threads > 0 ? ", group commit" : "");
 
-	int rc = fcgi_serve();
+	int rc = fcgi_serve(config.accept_threads);
 
 	cache_clear();
 	metrics_close();

@@ -194,27 +194,11 @@ is_json_type(const char *ct)
 	return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-static int dispatch(struct request *rq, struct response *rs, const struct route *r, const char *allow);
-
 int
-router_dispatch(struct request *rq, struct response *rs)
+router_precheck(struct request *rq, struct response *rs, const struct route **route)
 {
 	char allow[128];
-	const struct route *r = router_match(rq, allow, sizeof(allow));
-	int status = dispatch(rq, rs, r, allow);
-	/* What nginx's micro-cache may keep: a public route's 200 to a reader with no session. nginx
-	 * also bypasses the cache for such requests (nginx-conf/micro-cache.conf); this is the app's
-	 * own half of the rule. Everything else stays "private, no-store" (response_init). */
-	if (r != NULL && (r->flags & R_PUBLIC) && status == 200 && rq->authorization == NULL &&
-	    cookie_get(rq, AUTH_COOKIE) == NULL)
-		rs->cache_control = "public, max-age=1";
-	return status;
-}
-
-/* The checks every route shares, then the handler (through the answer cache for R_CACHE). */
-static int
-dispatch(struct request *rq, struct response *rs, const struct route *r, const char *allow)
-{
+	const struct route *r = *route = router_match(rq, allow, sizeof(allow));
 	if (r == NULL) {
 		if (allow[0] != '\0') {
 			resp_header(rs, "Allow", arena_strdup(rq->a, allow));
@@ -232,16 +216,41 @@ dispatch(struct request *rq, struct response *rs, const struct route *r, const c
 	if (!(r->flags & R_UPLOAD) && rq->content_length > HTTP_BODY_MAX)
 		return resp_error(rq, rs, 413, "payload_too_large", NULL,
 				  "The request body is larger than 64 KiB.");
-
 	if (r->flags & (R_AUTH | R_AUTH_OPT)) {
-		int status = auth_request(rq, rs, (r->flags & R_AUTH) != 0);
+		int status = auth_token(rq, rs, (r->flags & R_AUTH) != 0);
 		if (status != 0)
 			return status;
 	}
+	return 0;
+}
+
+static int run(struct request *rq, struct response *rs, const struct route *r);
+
+int
+router_run(struct request *rq, struct response *rs, const struct route *r)
+{
+	int status = run(rq, rs, r);
+	/* What nginx's micro-cache may keep: a public route's 200 to a reader with no session. nginx
+	 * also bypasses the cache for such requests (nginx-conf/micro-cache.conf); this is the app's
+	 * own half of the rule. Everything else stays "private, no-store" (response_init). */
+	if ((r->flags & R_PUBLIC) && status == 200 && rq->authorization == NULL &&
+	    cookie_get(rq, AUTH_COOKIE) == NULL)
+		rs->cache_control = "public, max-age=1";
+	return status;
+}
+
+/* The caller's session, CSRF, the media type, then the handler (through the answer cache for
+ * R_CACHE). */
+static int
+run(struct request *rq, struct response *rs, const struct route *r)
+{
+	int status = auth_session(rq, rs);
+	if (status != 0)
+		return status;
+	/* via_cookie is set only with a token, and a token without a live session stopped above. */
 	if (rq->via_cookie && rq->method != M_GET && rq->method != M_HEAD && !auth_same_site(rq))
 		return resp_error(rq, rs, 403, "csrf_rejected", NULL,
 				  "This request came from another site and was refused.");
-
 	if ((r->flags & R_JSON) && rq->content_length > 0 && !is_json_type(rq->content_type))
 		return resp_error(rq, rs, 415, "unsupported_media_type", NULL,
 				  "Send the request body as JSON with Content-Type: application/json.");
@@ -253,7 +262,6 @@ dispatch(struct request *rq, struct response *rs, const struct route *r, const c
 	 * per request rather than once per statement. */
 	if (db_snapshot_begin() != SQLITE_OK)
 		return r->handler(rq, rs); /* no snapshot: the cache could not vouch for its versions */
-	int status;
 	bool hit = cache_get(rq->path, rq->query, &rs->body, &rs->body_len);
 	metrics_cache(hit);
 	if (hit) {
@@ -267,4 +275,12 @@ dispatch(struct request *rq, struct response *rs, const struct route *r, const c
 	}
 	db_snapshot_end();
 	return status;
+}
+
+int
+router_dispatch(struct request *rq, struct response *rs)
+{
+	const struct route *r;
+	int status = router_precheck(rq, rs, &r);
+	return status != 0 ? status : router_run(rq, rs, r);
 }

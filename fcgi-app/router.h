@@ -33,8 +33,17 @@ const struct route *router_match(struct request *rq, char *allow, size_t allowle
 uint64_t router_body_max(struct request *rq);
 /* The route table itself (*n entries), for the metrics' route labels. */
 const struct route *router_table(size_t *n);
-/* Runs the request through the table and its handler. Returns the response status. */
+/* Runs the request through the table and its handler. Returns the response status. It is
+ * router_precheck, then router_run. */
 int router_dispatch(struct request *rq, struct response *rs);
+/* The checks that need no database, so the write pool runs them on its accept threads in parallel:
+ * the route (404, 405), the body cap (413), the token's signature and claims (401). Returns 0
+ * with *route set, or the status of the answer written to rs. */
+int router_precheck(struct request *rq, struct response *rs, const struct route **route);
+/* The rest, on the thread that owns the connection: the token's session (401), the CSRF check
+ * (403), the media type (415), then the handler, through the answer cache for R_CACHE routes.
+ * Returns the status. */
+int router_run(struct request *rq, struct response *rs, const struct route *r);
 
 /* GET /api/metrics: the counters (metrics.h) labelled with the table's route patterns; 503 when
  * metrics are off. */

@@ -83,12 +83,17 @@ POOLS="api chat write auth media"
 # lived a second counts as healthy; twenty quick deaths in a row still stop a crash loop.
 MULTIWATCH_RETRY="--retry=20 --timeout=1000"
 
-# pool_start DATA NAME WORKERS: one pool (spawn-fcgi + multiwatch + frostbyte-fcgi) on
-# DATA/run/NAME.sock, logging to DATA/log/NAME.log, its pid in DATA/run/NAME.pid. scripts/deploy's
-# disposable root sets POOL_RUN, POOL_LOG, POOL_CONF and POOL_BIN for its own layout; POOL_NICE
-# lowers the pool's CPU priority.
+# The write pool's one worker accepts on this many threads and commits their writes in groups
+# (fcgi-app/group.h); systemd/frostbyte-write.service sets the same number. FROSTBYTE_WRITE_THREADS=0
+# gives it the one-thread loop and a commit a write, as the other pools (bench/README.md compares).
+WRITE_THREADS=${FROSTBYTE_WRITE_THREADS:-16}
+
+# pool_start DATA NAME WORKERS [THREADS]: one pool (spawn-fcgi + multiwatch + frostbyte-fcgi) on
+# DATA/run/NAME.sock, logging to DATA/log/NAME.log, its pid in DATA/run/NAME.pid; THREADS (default
+# 0: one request at a time) is accept_threads. scripts/deploy's disposable root sets POOL_RUN,
+# POOL_LOG, POOL_CONF and POOL_BIN for its own layout; POOL_NICE lowers the pool's CPU priority.
 pool_start() {
-  local data=$1 name=$2 workers=$3
+  local data=$1 name=$2 workers=$3 threads=${4:-0}
   local run=${POOL_RUN:-$data/run} log=${POOL_LOG:-$data/log/$name.log}
   local sock="$run/$name.sock"
   # A socket left by a killed run makes spawn-fcgi fail with "address in use". The pool's metrics
@@ -97,7 +102,7 @@ pool_start() {
   # setsid: a Ctrl-C in the terminal reaches only the calling script, which stops the servers in
   # order, rather than each server on its own.
   FROSTBYTE_CONFIG=${POOL_CONF:-$data/frostbyte.conf} FROSTBYTE_METRICS_FILE="$run/$name.metrics" \
-    setsid nice -n "${POOL_NICE:-0}" spawn-fcgi -n -s "$sock" -M 0660 -- \
+    FROSTBYTE_ACCEPT_THREADS=$threads setsid nice -n "${POOL_NICE:-0}" spawn-fcgi -n -s "$sock" -M 0660 -- \
     /usr/bin/multiwatch -f "$workers" $MULTIWATCH_RETRY -- "${POOL_BIN:-$BUILD_DIR/frostbyte-fcgi}" \
     >>"$log" 2>&1 </dev/null &
   echo $! >"$run/$name.pid"
@@ -114,7 +119,7 @@ stack_start() {
   local conf="$data/nginx.conf" user_line="" sock
   pool_start "$data" api "$workers"
   pool_start "$data" chat "$chat_workers"
-  pool_start "$data" write 1
+  pool_start "$data" write 1 "$WRITE_THREADS"
   POOL_NICE=19 pool_start "$data" auth "$auth_workers"
   # Niced: decoding photos must not take the CPU from reads on a small machine (bench/README.md).
   POOL_NICE=10 pool_start "$data" media "${MEDIA_WORKERS:-$(nproc)}"

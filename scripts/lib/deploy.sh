@@ -152,6 +152,14 @@ nice_of() {
   echo "${v:-0}"
 }
 
+# threads_of REL NAME: the accept threads the pool's unit gives it (FROSTBYTE_ACCEPT_THREADS: the
+# write pool's group commit), 0 when it says none.
+threads_of() {
+  local v
+  v=$(sed -n 's/^Environment=FROSTBYTE_ACCEPT_THREADS=//p' "$1/systemd/frostbyte-$2.service")
+  echo "${v:-0}"
+}
+
 # workers_of NAME: NAME_WORKERS from the settings (API_WORKERS, CHAT_WORKERS, ...), else 1.
 workers_of() {
   local var
@@ -187,7 +195,7 @@ pools_start() {
   for n in "${pools[@]}"; do
     POOL_RUN=$RUNDIR POOL_LOG=$ROOT/var/log/frostbyte-$n.log POOL_CONF=$ETC/frostbyte.conf \
       POOL_BIN=$OPT/current/bin/frostbyte-fcgi POOL_NICE=$(nice_of "$1" "$n") \
-      pool_start "$ROOT" "$n" "$(workers_of "$n")" 9>&-
+      pool_start "$ROOT" "$n" "$(workers_of "$n")" "$(threads_of "$1" "$n")" 9>&-
   done
 }
 

@@ -10,11 +10,21 @@ of both pools at the same time. Afterwards:
 - every location acknowledged with 201 is in the database, and none twice;
 - PRAGMA integrity_check is ok;
 - after each kill the pools are back to their full size within a second;
-- the only failed requests are those in flight in a killed worker: at most one per killed worker
-  (a worker serves one request at a time). Their count is printed.
+- the only failed requests are those in flight in a killed worker: at most one per killed api
+  worker (it serves one request at a time) and at most one per writer for a killed write worker
+  (it holds a group of writes: one in flight per writer). Their count is printed.
+
+Then a kill in the middle of a group (R2, group commit): a trigger, created by the test under the
+write lock, makes each write of this phase slow (a fixed cross join of the parks, ~0.2 s), so the
+write worker spends seconds inside a group of writes, between their statements and the group's
+COMMIT; six writers send one write each, and SIGKILL reaches the write worker after 2.5 single write
+times, while a group of several writes is running. Not one of the killed group's writes may be in
+the database (it was never committed, and none was acknowledged), every acknowledged one must be,
+and integrity_check is ok.
 
 Prints TAP. Python 3 standard library only; loopback only; stops everything it started."""
 
+import fcntl
 import os
 import random
 import signal
@@ -92,6 +102,7 @@ def run(tap, stack, duration, period):
 
     pools = {stack.pool_pid("api"): WORKERS, stack.pool_pid("write"): 1}
     kills, slow, killed, recoveries = 0, [], set(), []
+    write_kills = 0
 
     def live_workers(pool):
         """A pool's workers that are running: not a killed pid, not a zombie not yet reaped."""
@@ -126,6 +137,7 @@ def run(tap, stack, duration, period):
         killed.add(victim)
         os.kill(victim, signal.SIGKILL)
         kills += 1
+        write_kills += order[(kills - 1) % 2] == stack.pool_pid("write")
         back = wait_full()
         recoveries.append(back)
         if back is None or back > 1.0:
@@ -136,6 +148,7 @@ def run(tap, stack, duration, period):
     for pid in everyone:
         os.kill(pid, signal.SIGKILL)
     kills += len(everyone)
+    write_kills += 1
     back_all = wait_full()
     time.sleep(0.5)
     stop.set()
@@ -160,8 +173,10 @@ def run(tap, stack, duration, period):
     tap.ok(back_all is not None and back_all <= 1.0,
            "after killing all %d workers at once the pools were back to full size within a second (%.3f s)"
            % (len(everyone), back_all if back_all is not None else -1))
-    tap.ok(n_failed <= kills, "failed requests (%d) are no more than the requests in flight in killed "
-           "workers (at most one each: %d)" % (n_failed, kills), repr(statuses))
+    in_flight = (kills - write_kills) + write_kills * WRITERS
+    tap.ok(n_failed <= in_flight, "failed requests (%d) are no more than the requests in flight in killed "
+           "workers (one per api worker, one per writer for the write worker: %d)" % (n_failed, in_flight),
+           repr(statuses))
 
     db = sqlite3.connect("file:%s?mode=ro" % os.path.join(stack.data, "frostbyte.db"), uri=True)
     try:
@@ -182,6 +197,84 @@ def run(tap, stack, duration, period):
     tap.ok(integrity == "ok", "PRAGMA integrity_check after the kills: %s" % integrity)
     r = c.get("/api/health")
     tap.ok(r.status == 200, "the API answers after the kills")
+    kill_mid_group(tap, stack, tokens, live_workers, pools, killed)
+
+
+def under_write_lock(path, sql):
+    """Runs sql on the database holding the write lock, as every writer of Frostbyte does."""
+    with open(path + ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        db = sqlite3.connect(path, isolation_level=None)
+        try:
+            db.execute(sql)
+        finally:
+            db.close()
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def kill_mid_group(tap, stack, tokens, live_workers, pools, killed):
+    path = os.path.join(stack.data, "frostbyte.db")
+    # The slow part: a cross join of the parks whose size is set so that it takes ~0.2 s here.
+    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    try:
+        t0 = time.monotonic()
+        db.execute("SELECT count(*) FROM parks a, parks b, parks c").fetchone()
+        per = max(time.monotonic() - t0, 1e-4)
+        nparks = db.execute("SELECT count(*) FROM parks").fetchone()[0]
+    finally:
+        db.close()
+    k = max(1, min(nparks, round(0.2 / per)))
+    under_write_lock(path, "CREATE TRIGGER kill_test_slow BEFORE INSERT ON locations WHEN NEW.label GLOB 'g*'"
+                           " BEGIN SELECT count(*) FROM parks a, parks b, parks c, parks d WHERE a.id <= %d; END" % k)
+    try:
+        c = Client(stack.port, timeout=30)
+        t0 = time.monotonic()
+        r = c.post("/api/users/me/locations", {"label": "g-alone", "latitude": 44.0, "longitude": -110.0},
+                   token=tokens[0])
+        one = time.monotonic() - t0
+        tap.ok(r.status == 201 and one >= 0.05, "a slowed write alone: 201 in %.0f ms" % (1000 * one), r.describe())
+        status = {}
+
+        def writer(i):
+            label = "g%d" % i
+            try:
+                status[label] = Client(stack.port, timeout=30).post(
+                    "/api/users/me/locations", {"label": label, "latitude": 44.0, "longitude": -110.0},
+                    token=tokens[i]).status
+            except OSError as e:
+                status[label] = "connection: %s" % e
+
+        threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
+        for t in threads:
+            t.start()
+        time.sleep(2.5 * one)
+        victims = sorted(live_workers(stack.pool_pid("write")))
+        killed.update(victims)
+        for pid in victims:
+            os.kill(pid, signal.SIGKILL)
+        for t in threads:
+            t.join(60)
+    finally:
+        under_write_lock(path, "DROP TRIGGER kill_test_slow")
+    acked = sorted(l for l, s in status.items() if s == 201)
+    failed = sorted(l for l, s in status.items() if s != 201)
+    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    try:
+        stored = {row[0] for row in db.execute("SELECT label FROM locations WHERE label GLOB 'g[0-9]*'")}
+        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        db.close()
+    tap.diag("kill in the middle of a group: acknowledged %s, failed %s %s, stored %s" %
+             (acked, failed, sorted(set(status[l] for l in failed), key=str), sorted(stored)))
+    tap.ok(len(victims) == 1, "the write worker was killed while its writes ran (%d)" % len(victims))
+    tap.ok(len(failed) >= 2, "the kill hit a group of several writes in flight (%d of %d failed)" %
+           (len(failed), WRITERS))
+    tap.ok(not [l for l in failed if l in stored],
+           "none of the killed group's writes is in the database (never committed, never acknowledged)",
+           "stored: %s" % [l for l in failed if l in stored])
+    tap.ok(all(l in stored for l in acked), "every acknowledged write of this phase is in the database (%d)"
+           % len(acked))
+    tap.ok(integrity == "ok", "PRAGMA integrity_check after the kill in the middle of a group: %s" % integrity)
 
 
 if __name__ == "__main__":
