@@ -320,7 +320,9 @@ CONF
     chown frostbyte:frostbyte "$ETC/secret" && chmod 0600 "$ETC/secret"
     [ -f "$ETC/gemini.key" ] && chown frostbyte:frostbyte "$ETC/gemini.key" && chmod 0600 "$ETC/gemini.key"
     [ -f "$ETC/deploy.conf" ] && chmod go-w "$ETC/deploy.conf"
-    chown -R frostbyte:frostbyte "$DATA" && chmod 0700 "$DATA"
+    # As systemd/frostbyte.tmpfiles says: nginx's group may pass through to the photos, no further.
+    chown -R frostbyte:frostbyte "$DATA" && chown frostbyte:www-data "$DATA" && chmod 0710 "$DATA"
+    if [ -d "$DATA/photos" ]; then chown frostbyte:www-data "$DATA/photos" && chmod 0750 "$DATA/photos"; fi
   fi
   mkdir -p "$PAGES"
   if [ -z "$ROOT" ]; then chown frostbyte:frostbyte "$PAGES" && chmod 0755 "$PAGES"; fi

@@ -272,12 +272,13 @@ def check_files(box, ctx):
                      "/etc/tmpfiles.d/frostbyte.conf /etc/logrotate.d/frostbyte", timeout=30)
     want = ["/etc/frostbyte root:frostbyte 750", "/etc/frostbyte/frostbyte.conf root:frostbyte 640",
             "/etc/frostbyte/secret frostbyte:frostbyte 600", "/run/frostbyte frostbyte:www-data 750",
-            "/var/lib/frostbyte frostbyte:frostbyte 700",
+            "/var/lib/frostbyte frostbyte:www-data 710",
             "/var/log/nginx/frostbyte.access.json www-data:adm 640",
             "/etc/sysusers.d/frostbyte.conf root:root 644", "/etc/tmpfiles.d/frostbyte.conf root:root 644",
             "/etc/logrotate.d/frostbyte root:root 644"]
     tap.ok(rc == 0 and out.split("\n")[:len(want)] == want,
-           "owners and modes as docs/operations.md says (config 0640, access log 0640, socket folder 0750)",
+           "owners and modes as docs/operations.md says (config 0640, access log 0640, socket folder 0750, "
+           "data folder 0710 for nginx to reach the photos)",
            out)
     rc, out = in_box(box, "command -v frostbyte-ctl && frostbyte-ctl check && "
                      "stat -c '%U' /var/lib/frostbyte/frostbyte.db*", timeout=60)
