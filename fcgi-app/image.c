@@ -98,7 +98,8 @@ png_header(const unsigned char *buf, size_t len)
 			uint32_t w = be32(buf + at + 8), h = be32(buf + at + 12);
 			if (w == 0 || h == 0)
 				return IMAGE_UNDECODABLE;
-			if ((long long)w * h > IMAGE_MAX_PIXELS)
+			/* Both are 32 bits: their product fits in 64 bits unsigned, never in a signed overflow. */
+			if ((uint64_t)w * h > (uint64_t)IMAGE_MAX_PIXELS)
 				return IMAGE_TOO_LARGE;
 			first = false;
 		} else if (memcmp(type, "acTL", 4) == 0) {
