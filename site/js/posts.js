@@ -1,11 +1,12 @@
 // A board's posts (newest first, "load more") with the form to post, used by the boards page
-// and by each park page for the park's own board.
+// and by each park page for the park's own board. onCount(+1 or -1) hears of each post the reader
+// adds or deletes, so a page's post counts follow them.
 import { api } from './api.js';
 import { h, field, onSubmit, status, errorEl, fmtDate } from './dom.js';
 import { pager } from './pager.js';
 import { signInPrompt } from './layout.js';
 
-export function board(channelId, me, { limit = 10, heading = 'h3' } = {}) {
+export function board(channelId, me, { limit = 10, heading = 'h3', onCount = () => {} } = {}) {
   const root = h('div', { class: 'board' });
   const list = h('ul', { class: 'posts', 'aria-label': 'Posts' });
   const more = h('button', { type: 'button', class: 'secondary', text: 'Load more posts', hidden: true });
@@ -20,7 +21,7 @@ export function board(channelId, me, { limit = 10, heading = 'h3' } = {}) {
         onclick: async (ev) => {
           if (!confirm('Delete this post?')) return;
           ev.currentTarget.disabled = true;
-          try { await api(`/posts/${p.id}`, { method: 'DELETE' }); li.remove(); if (!list.children.length) load(); }
+          try { await api(`/posts/${p.id}`, { method: 'DELETE' }); li.remove(); onCount(-1); if (!list.children.length) load(); }
           catch (err) { li.append(errorEl(err)); ev.currentTarget.disabled = false; }
         } }));
     }
@@ -39,6 +40,7 @@ export function board(channelId, me, { limit = 10, heading = 'h3' } = {}) {
     onSubmit(form, async (v) => {
       await api(`/channels/${channelId}/posts`, { method: 'POST', body: { title: v.title, body: v.body } });
       form.reset();
+      onCount(+1);
       status(form, 'Posted.');
       await load();
     });

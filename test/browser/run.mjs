@@ -6,6 +6,7 @@
 //   node test/browser/run.mjs            FROSTBYTE_BUILD_DIR picks the build (default REPO/build)
 //   BROWSER_URL=http://127.0.0.1:8102 node test/browser/run.mjs   against a running stack
 //                                        (the admin test is then skipped)
+//   BROWSER_ONLY='photos:,boards:' node test/browser/run.mjs   only the tests whose names start so
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -220,6 +221,10 @@ test('park on a phone: rating and first reviews within 1.5 screens, description 
   await expectText(page.locator('.facts dd'), /km² \([\d,]+ mi²\)/, 'area in km² and mi²');
   const dir = await page.getByRole('link', { name: 'Directions', exact: true }).getAttribute('href');
   expect(/destination=58\.5,-13[67]/.test(dir) || /destination=58\.\d+,-13\d/.test(dir), `directions to the coordinates: ${dir}`);
+  const map = page.locator('svg.usmap');
+  const borders = (await map.locator('path.state-line').getAttribute('d')).split('M').length - 1;
+  expect(borders >= 40, `the map draws the lines between the states (${borders} lines)`);
+  await expectText(map.locator('text.dot-label'), /^Glacier Bay$/, 'the park\'s dot is labelled with its name');
   await shot(page, 'park-phone-full');
 }, { context: { viewport: PHONE } });
 
@@ -569,6 +574,8 @@ test('photos: add photos to my review (preview, required alt text, progress), th
     await ed.getByText('Photo added.').waitFor();
   }
   await expectText(ed.locator('.muted.small').first(), /2 photos of 6/, 'count');
+  await page.locator('.photo-grid img').nth(1).waitFor(); // the gallery follows without a reload
+  expect(await page.locator('.photo-grid img').count() === 2, 'the gallery shows both new photos before any reload');
   await shot(page, 'photos-editor');
 
   await page.reload();
@@ -604,6 +611,9 @@ test('photos: add photos to my review (preview, required alt text, progress), th
   await page.locator('.photo-editor .photo-list li').nth(1).waitFor();
   await page.getByRole('button', { name: 'Remove photo: The arch against an orange sky' }).click();
   await expectText(page.locator('.photo-editor .muted.small').first(), /1 photo of 6/, 'one removed');
+  await page.waitForFunction(() => document.querySelectorAll('.photo-grid img').length === 1);
+  expect(await page.locator('.photo-grid img').first().getAttribute('alt') === 'A trail between red fins',
+    'the removed photo leaves the gallery at once');
   await page.goto('/');
   await page.getByLabel('Park name').fill('arches');
   const card = page.locator('.cards li').filter({ hasText: 'Arches' }).first();
@@ -620,11 +630,14 @@ test('boards: read a camping board, post on it (text stays text), post on a park
   await page.goto('/boards.html');
   await page.locator('.board-nav').getByRole('link', { name: /Forest/ }).click();
   await page.getByRole('heading', { name: 'Forest board' }).waitFor();
+  const forestCount = async () => Number(/\((\d+)\)/.exec(await page.locator('.board-nav a', { hasText: 'Forest' }).innerText())[1]);
+  const before = await forestCount();
   await page.getByLabel('Title').fill('Best hammock spots <img src=x onerror=alert(1)>');
   await page.getByLabel('Message').fill('Redwood has great trees.');
   await page.getByRole('button', { name: 'Post', exact: true }).click();
   await expectText(page.locator('.posts .post h3'), /Best hammock spots <img/, 'post title as text');
   expect(await page.locator('.posts img').count() === 0, 'no image element from the post');
+  expect(await forestCount() === before + 1, `the board's post count follows the new post (${before} before)`);
   await shot(page, 'boards');
   await page.getByLabel('Park board').selectOption({ label: 'Acadia (0)' });
   await page.getByRole('heading', { name: 'Acadia board' }).waitFor();
@@ -632,6 +645,13 @@ test('boards: read a camping board, post on it (text stays text), post on a park
   await page.getByLabel('Message').fill('Reserve the vehicle pass.');
   await page.getByRole('button', { name: 'Post', exact: true }).click();
   await expectText(page.locator('.posts .post h3'), /Cadillac sunrise/, 'park board post');
+  await page.getByLabel('Park board').locator('option', { hasText: 'Acadia (1)' }).waitFor({ state: 'attached' });
+  await page.locator('.posts .post', { hasText: 'Cadillac sunrise' }).getByRole('button', { name: 'Delete post' }).click();
+  await page.getByLabel('Park board').locator('option', { hasText: 'Acadia (0)' }).waitFor({ state: 'attached' });
+  await page.getByLabel('Title').fill('Cadillac sunrise');
+  await page.getByLabel('Message').fill('Reserve the vehicle pass.');
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  await page.getByLabel('Park board').locator('option', { hasText: 'Acadia (1)' }).waitFor({ state: 'attached' });
   await openPark(page, 'acadia', 'Acadia');
   await expectText(page.locator('.park-board .post h3'), /Cadillac sunrise/, 'the park page shows its board');
 });
@@ -739,7 +759,9 @@ test('wire: the first load of a park page comes compressed (text of 1 KiB or mor
 });
 
 let t_current = null; // the running test, for tests that open more pages (each in its own context)
+const only = (process.env.BROWSER_ONLY || '').split(',').filter(Boolean); // while working on a few
 for (const t of tests) {
+  if (only.length && !only.some((o) => t.name.startsWith(o))) continue;
   t.problems = []; t.contexts = []; t_current = t;
   try {
     const page = await newPage(t, t.opts.context);

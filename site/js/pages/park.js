@@ -52,6 +52,14 @@ let myReview = null;
 const KM2_PER_MI2 = 2.589988;
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 let voted = new Set(); // ids of the reviews the signed-in camper marked helpful
+let galleryBox = null;
+// The camper added or removed a photo: the gallery shows it at once (a signed-in read passes by
+// every cache).
+function refreshGallery() {
+  const fresh = gallery(park.id);
+  galleryBox.replaceWith(fresh);
+  galleryBox = fresh;
+}
 
 function render() {
   const km2 = park.area_km2, mi2 = km2 / KM2_PER_MI2;
@@ -85,7 +93,7 @@ function render() {
       h('h2', { id: 'reviews-h', text: 'Reviews' }),
       reviewControls, reviewsList, moreReviews,
       me ? null : signInPrompt('write a review, mark reviews helpful or report one')),
-    gallery(park.id),
+    galleryBox = gallery(park.id),
     whenBox,
     h('div', { class: 'park-top' },
       h('section', { class: 'about', 'aria-labelledby': 'about-h' },
@@ -260,7 +268,7 @@ function showMine(msg) {
       h('div', { class: 'review-actions' },
         h('button', { type: 'button', class: 'secondary', text: 'Edit your review', onclick: () => showForm(r) }),
         h('button', { type: 'button', class: 'danger', text: 'Delete your review', onclick: deleteMine }))),
-    photoEditor(r));
+    photoEditor(r, refreshGallery));
 }
 
 async function deleteMine(ev) {
@@ -311,7 +319,7 @@ function showForm(r, note) {
     loadReviews();
   });
   replace(mine, h('h2', { id: 'mine-h', text: r ? 'Edit your review' : 'Write a review' }), note ? h('p', { role: 'status', text: note }) : null, form,
-    r ? photoEditor(r) : h('p', { class: 'muted small', text: 'Once your review is published you can add up to 6 photos to it.' }));
+    r ? photoEditor(r, refreshGallery) : h('p', { class: 'muted small', text: 'Once your review is published you can add up to 6 photos to it.' }));
   if (!r) mine.append(ratingOnly(!!note && note.includes('rating stays')));
 }
 
