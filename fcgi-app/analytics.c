@@ -211,7 +211,6 @@ analytics_summary(struct request *rq, struct response *rs)
 	return resp_json(rs, 200, &w);
 }
 
-static const char SQL_PARK_NAME[] = "SELECT name FROM parks WHERE id = ?1";
 static const char SQL_VISIT_MONTHS[] =
 	"SELECT month, visits, stars FROM park_visit_months WHERE park_id = ?1 AND visits > 0";
 
@@ -226,20 +225,10 @@ analytics_visit_months(struct request *rq, struct response *rs)
 	static const char *const names[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 						"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	int64_t park_id = rq->ids[0], visits[12] = { 0 }, stars[12] = { 0 }, total = 0;
-	int rc = db_snapshot_begin();
-	if (rc != SQLITE_OK)
-		return db_fail(rq, rs, rc);
-	sqlite3_stmt *st = db_stmt(SQL_PARK_NAME);
-	sqlite3_bind_int64(st, 1, park_id);
-	rc = sqlite3_step(st);
-	db_done(st);
-	if (rc != SQLITE_ROW) {
-		db_snapshot_end();
-		if (rc == SQLITE_DONE)
-			return resp_error(rq, rs, 404, "not_found", NULL, "There is no such park.");
-		return db_fail(rq, rs, rc);
-	}
-	st = db_stmt(SQL_VISIT_MONTHS);
+	int rc, status = parks_snapshot(rq, rs, park_id);
+	if (status != 0)
+		return status;
+	sqlite3_stmt *st = db_stmt(SQL_VISIT_MONTHS);
 	sqlite3_bind_int64(st, 1, park_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int m = sqlite3_column_int(st, 0);

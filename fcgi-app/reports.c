@@ -198,18 +198,28 @@ closed_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 	return SQLITE_OK;
 }
 
+/* The query parameter NAME of an admin's request (NULL when absent), or the status that refuses
+ * the request: not an admin, or a bad %-escape. */
+static int
+admin_param(struct request *rq, struct response *rs, const char *name, const char **value)
+{
+	int status = admins_only(rq, rs);
+	if (status != 0)
+		return status;
+	bool bad = false;
+	*value = query_get(rq, name, &bad);
+	return bad ? resp_error(rq, rs, 400, "invalid_field", NULL, "The query string has a bad %-escape.") : 0;
+}
+
 /* GET /api/admin/reports[?status=open|closed]: open reports oldest first (the queue), or closed
  * ones newest first (to find a decision again). */
 int
 reports_queue(struct request *rq, struct response *rs)
 {
-	int status;
-	if ((status = admins_only(rq, rs)) != 0)
+	const char *which;
+	int status = admin_param(rq, rs, "status", &which);
+	if (status != 0)
 		return status;
-	bool bad = false;
-	const char *which = query_get(rq, "status", &bad);
-	if (bad)
-		return resp_error(rq, rs, 400, "invalid_field", NULL, "The query string has a bad %-escape.");
 	bool closed = which != NULL && strcmp(which, "closed") == 0;
 	if (which != NULL && !closed && strcmp(which, "open") != 0)
 		return resp_error(rq, rs, 400, "invalid_field", "status", "status must be open or closed.");
@@ -245,13 +255,10 @@ hidden_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 int
 reports_hidden(struct request *rq, struct response *rs)
 {
-	int status;
-	if ((status = admins_only(rq, rs)) != 0)
+	const char *hidden;
+	int status = admin_param(rq, rs, "hidden", &hidden);
+	if (status != 0)
 		return status;
-	bool bad = false;
-	const char *hidden = query_get(rq, "hidden", &bad);
-	if (bad)
-		return resp_error(rq, rs, 400, "invalid_field", NULL, "The query string has a bad %-escape.");
 	if (hidden == NULL || strcmp(hidden, "1") != 0)
 		return resp_error(rq, rs, 400, "invalid_field", "hidden",
 				  "hidden must be 1: this list holds the hidden reviews.");

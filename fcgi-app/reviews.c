@@ -12,6 +12,7 @@
 #include "config.h"
 #include "db.h"
 #include "page.h"
+#include "parks.h"
 #include "photostore.h"
 #include "ratings.h"
 #include "util.h"
@@ -484,7 +485,6 @@ helpful_delete(struct request *rq, struct response *rs)
 	return helpful_set(rq, rs, false);
 }
 
-static const char SQL_PARK_EXISTS[] = "SELECT 1 FROM parks WHERE id = ?1";
 static const char SQL_MY_VOTES[] =
 	"SELECT h.review_id FROM helpful_votes h JOIN ratings r ON r.id = h.review_id"
 	" WHERE h.user_id = ?1 AND r.park_id = ?2 AND r.hidden = 0 ORDER BY h.review_id";
@@ -501,26 +501,16 @@ helpful_mine(struct request *rq, struct response *rs)
 	int64_t park_id = bad ? 0 : parse_id(park, strlen(park));
 	if (park_id == 0)
 		return resp_error(rq, rs, 400, "invalid_field", "park", "park must be a park's id.");
-	int rc = db_snapshot_begin();
-	if (rc != SQLITE_OK)
-		return db_fail(rq, rs, rc);
-	sqlite3_stmt *st = db_stmt(SQL_PARK_EXISTS);
-	sqlite3_bind_int64(st, 1, park_id);
-	rc = sqlite3_step(st);
-	db_done(st);
-	if (rc != SQLITE_ROW) {
-		db_snapshot_end();
-		if (rc == SQLITE_DONE)
-			return resp_error(rq, rs, 404, "not_found", NULL, "There is no such park.");
-		return db_fail(rq, rs, rc);
-	}
+	int rc, status = parks_snapshot(rq, rs, park_id);
+	if (status != 0)
+		return status;
 	struct jw w;
 	jw_init(&w, rq->a);
 	jw_object(&w);
 	jw_kint(&w, "park_id", park_id);
 	jw_key(&w, "review_ids");
 	jw_array(&w);
-	st = db_stmt(SQL_MY_VOTES);
+	sqlite3_stmt *st = db_stmt(SQL_MY_VOTES);
 	sqlite3_bind_int64(st, 1, rq->user->id);
 	sqlite3_bind_int64(st, 2, park_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
