@@ -26,13 +26,14 @@ image_init(void)
 	/* A broken upload is answered 422 and needs no line per tile in the worker's log. */
 	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, quiet, NULL);
 	/* Loaders of formats nobody photographs with, some with long histories of bugs, are blocked
-	 * twice: libvips' own "untrusted" list, then every loader but the three this module calls by
+	 * twice: libvips' own "untrusted" list, then every loader but the four this module calls by
 	 * name, so no path (a sniffing helper, a future call) can reach the others. */
 	vips_block_untrusted_set(TRUE);
 	vips_operation_block_set("VipsForeignLoad", TRUE);
 	vips_operation_block_set("VipsForeignLoadJpegBuffer", FALSE);
 	vips_operation_block_set("VipsForeignLoadPngBuffer", FALSE);
 	vips_operation_block_set("VipsForeignLoadWebpBuffer", FALSE);
+	vips_operation_block_set("VipsForeignLoadHeifBuffer", FALSE);
 	/* One photo at a time per worker, nothing kept between requests: the pool's size is the
 	 * concurrency, and a worker's memory is one photo's. */
 	vips_cache_set_max(0);
@@ -46,6 +47,35 @@ image_init(void)
 
 static const unsigned char PNG_MAGIC[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
 
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A HEIF file starts with its "ftyp" box: size, "ftyp", the major brand, a version, then the
+ * compatible brands. HEIC is HEVC-coded HEIF: the major brand "heic" or "heix", or the generic
+ * "mif1" with "heic" or "heix" among the compatible ones. Not AVIF (AV1 in the same container)
+ * nor image sequences ("msf1", "hevc"): the heif loader reads them too, but nobody asked for them. */
+static bool
+heic_brand(const unsigned char *buf, size_t len)
+{
+	if (len < 16 || memcmp(buf + 4, "ftyp", 4) != 0)
+		return false;
+	uint32_t box = be32(buf);
+	if (box < 16 || box > len || box % 4 != 0)
+		return false;
+	const unsigned char *major = buf + 8;
+	if (memcmp(major, "heic", 4) == 0 || memcmp(major, "heix", 4) == 0)
+		return true;
+	if (memcmp(major, "mif1", 4) != 0)
+		return false;
+	for (uint32_t at = 16; at + 4 <= box; at += 4)
+		if (memcmp(buf + at, "heic", 4) == 0 || memcmp(buf + at, "heix", 4) == 0)
+			return true;
+	return false;
+}
+
 enum image_type
 image_sniff(const unsigned char *buf, size_t len)
 {
@@ -55,6 +85,8 @@ image_sniff(const unsigned char *buf, size_t len)
 		return IMAGE_PNG;
 	if (len >= 12 && memcmp(buf, "RIFF", 4) == 0 && memcmp(buf + 8, "WEBP", 4) == 0)
 		return IMAGE_WEBP;
+	if (heic_brand(buf, len))
+		return IMAGE_HEIC;
 	return IMAGE_NONE;
 }
 
@@ -63,6 +95,7 @@ image_type_of_mime(const char *ct)
 {
 	static const struct { const char *name; enum image_type type; } types[] = {
 		{ "image/jpeg", IMAGE_JPEG }, { "image/png", IMAGE_PNG }, { "image/webp", IMAGE_WEBP },
+		{ "image/heic", IMAGE_HEIC }, { "image/heif", IMAGE_HEIC },
 	};
 	if (ct == NULL)
 		return IMAGE_NONE;
@@ -72,12 +105,6 @@ image_type_of_mime(const char *ct)
 			return types[i].type;
 	}
 	return IMAGE_NONE;
-}
-
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* A PNG's chunks up to its first image data: the size from IHDR, and whether an acTL chunk makes
@@ -115,7 +142,7 @@ png_header(const unsigned char *buf, size_t len)
 }
 
 /* The loader for the type, by name: never one chosen by libvips' sniffing. shrink_to > 0 lets the
- * JPEG and WebP decoders scale down while decoding (much less memory and time for a thumbnail). */
+ * JPEG and WebP decoders scale down while decoding (HEIC is decoded whole) (much less memory and time for a thumbnail). */
 static VipsImage *
 load(const unsigned char *buf, size_t len, const struct image_info *info, int shrink_to)
 {
@@ -142,6 +169,11 @@ load(const unsigned char *buf, size_t len, const struct image_info *info, int sh
 					  "access", VIPS_ACCESS_SEQUENTIAL, NULL);
 		break;
 	}
+	case IMAGE_HEIC:
+		/* The primary image only; libheif turns it upright by the file's own transformations. */
+		rc = vips_heifload_buffer(data, len, &img, "fail_on", VIPS_FAIL_ON_ERROR,
+					  "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+		break;
 	case IMAGE_NONE:
 		break;
 	}

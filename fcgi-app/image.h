@@ -14,13 +14,14 @@
 #define IMAGE_THUMB_SIDE 400   /* the gallery's thumbnail: its longer side at most this */
 #define IMAGE_LARGE_SIDE 1600  /* the lightbox's version */
 
-enum image_type { IMAGE_NONE, IMAGE_JPEG, IMAGE_PNG, IMAGE_WEBP };
+/* HEIC: what iPhones save; read by libvips' heif module (libheif, with libde265 for HEVC). */
+enum image_type { IMAGE_NONE, IMAGE_JPEG, IMAGE_PNG, IMAGE_WEBP, IMAGE_HEIC };
 
 enum image_status {
 	IMAGE_OK,
-	IMAGE_UNSUPPORTED,   /* the bytes are not a JPEG, PNG or WebP (SVG, GIF, HTML, ...) */
+	IMAGE_UNSUPPORTED,   /* the bytes are not a JPEG, PNG, WebP or HEIC (SVG, GIF, AVIF, HTML, ...) */
 	IMAGE_MISMATCH,      /* they are, but not of the type the upload declared */
-	IMAGE_ANIMATED,      /* an animated PNG or WebP */
+	IMAGE_ANIMATED,      /* an animated PNG or WebP, or a HEIC with more than one image */
 	IMAGE_TOO_LARGE,     /* the header claims more than IMAGE_MAX_PIXELS */
 	IMAGE_UNDECODABLE,   /* a broken or truncated file */
 };
@@ -37,12 +38,13 @@ struct image_out {
 };
 
 /* Starts libvips for untrusted input, once per process (later calls do nothing): only the JPEG,
- * PNG and WebP loaders stay usable, no operation cache, one thread. Returns 0 or -1. */
+ * PNG, WebP and HEIF loaders stay usable, no operation cache, one thread. Returns 0 or -1. */
 int image_init(void);
 
 /* The type the first bytes show, or IMAGE_NONE. */
 enum image_type image_sniff(const unsigned char *buf, size_t len);
-/* "image/jpeg", "image/png", "image/webp" (parameters ignored, case-insensitive), else IMAGE_NONE. */
+/* "image/jpeg", "image/png", "image/webp", "image/heic" or "image/heif" (parameters ignored,
+ * case-insensitive), else IMAGE_NONE. */
 enum image_type image_type_of_mime(const char *content_type);
 
 /* Everything that can be known without decoding the pixels: the type from the first bytes and that

@@ -1,6 +1,8 @@
-/* main.c: frostbyte-fcgi, the FastCGI responder. Everything per-process is set up here, once,
- * before the accept loop in fcgi.c; spawn-fcgi gives us the listening socket as fd 0. */
+/* main.c: frostbyte-fcgi, the FastCGI responder, and frostbyte-media, the same with the image work
+ * linked in (Makefile.am). Everything per-process is set up here, once, before the accept loop in
+ * fcgi.c; spawn-fcgi gives us the listening socket as fd 0. */
 #include <curl/curl.h>
+#include <errno.h> /* program_invocation_short_name: which of the two programs this is */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,7 @@ main(int argc, char **argv)
 {
 	char err[512];
 	if (argc > 1 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
-		puts("frostbyte-fcgi 1.0.0");
+		printf("%s 1.0.0\n", program_invocation_short_name);
 		return 0;
 	}
 	/* libfcgi swaps environ per request: read every setting and secret now. */
@@ -56,8 +58,8 @@ main(int argc, char **argv)
 		db_close();
 		return 1;
 	}
-	log_msg("frostbyte-fcgi started: sqlite %s, schema %d%s", sqlite3_libversion(), version,
-		config.accept_threads > 0 ? ", group commit" : "");
+	log_msg("%s started: sqlite %s, schema %d%s", program_invocation_short_name, sqlite3_libversion(),
+		version, config.accept_threads > 0 ? ", group commit" : "");
 
 	int rc = fcgi_serve(config.accept_threads);
 
@@ -66,6 +68,6 @@ main(int argc, char **argv)
 	db_close();
 	gemini_cleanup();
 	curl_global_cleanup();
-	log_msg("frostbyte-fcgi stopped");
+	log_msg("%s stopped", program_invocation_short_name);
 	return rc;
 }

@@ -203,7 +203,7 @@ image_refused(struct request *rq, struct response *rs, enum image_status st)
 	switch (st) {
 	case IMAGE_UNSUPPORTED:
 		return resp_error(rq, rs, 415, "unsupported_media_type", NULL,
-				  "The file is not a JPEG, PNG or WebP photo.");
+				  "The file is not a JPEG, PNG, WebP or HEIC photo.");
 	case IMAGE_MISMATCH:
 		return resp_error(rq, rs, 415, "unsupported_media_type", NULL,
 				  "The file is not of the type its Content-Type names.");
@@ -255,11 +255,16 @@ int
 photos_upload(struct request *rq, struct response *rs)
 {
 	int64_t review_id = rq->ids[0], park_id = 0;
+	/* Only frostbyte-media does image work (fcgi-app/image-none.c); nginx sends uploads there. */
+	if (image_init() != 0) {
+		log_msg("photos: the image work did not start: %s", image_error(rq->a));
+		return resp_error(rq, rs, 503, "unavailable", NULL, "Photos cannot be processed right now.");
+	}
 	enum image_type declared = image_type_of_mime(rq->content_type);
 	if (declared == IMAGE_NONE)
 		return resp_error(rq, rs, 415, "unsupported_media_type", NULL,
 				  "Send one photo as the request body, with Content-Type image/jpeg, "
-				  "image/png or image/webp.");
+				  "image/png, image/webp or image/heic.");
 	if (rq->body == NULL || rq->content_length == 0)
 		return resp_error(rq, rs, 400, "invalid_body", NULL, "The request has no photo in its body.");
 	const char *alt, *caption;
@@ -277,10 +282,6 @@ photos_upload(struct request *rq, struct response *rs)
 	if (status != 0)
 		return status;
 
-	if (image_init() != 0) {
-		log_msg("photos: libvips did not start");
-		return resp_error(rq, rs, 503, "unavailable", NULL, "Photos cannot be processed right now.");
-	}
 	const unsigned char *buf = (const unsigned char *)rq->body;
 	struct image_info info;
 	struct image_out thumb, large;

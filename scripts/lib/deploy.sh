@@ -160,6 +160,12 @@ threads_of() {
   echo "${v:-0}"
 }
 
+# program_of REL NAME: the program the pool's unit runs (frostbyte-fcgi, or frostbyte-media for the
+# media pool): the last word of its ExecStart.
+program_of() {
+  sed -n 's/^ExecStart=.* \([^ ]*\)$/\1/p' "$1/systemd/frostbyte-$2.service" | sed 's#.*/##'
+}
+
 # workers_of NAME: NAME_WORKERS from the settings (API_WORKERS, CHAT_WORKERS, ...), else 1.
 workers_of() {
   local var
@@ -194,7 +200,7 @@ pools_start() {
   # without the deploy's lock (fd 9), which they would otherwise hold as long as they run.
   for n in "${pools[@]}"; do
     POOL_RUN=$RUNDIR POOL_LOG=$ROOT/var/log/frostbyte-$n.log POOL_CONF=$ETC/frostbyte.conf \
-      POOL_BIN=$OPT/current/bin/frostbyte-fcgi POOL_NICE=$(nice_of "$1" "$n") \
+      POOL_BIN=$OPT/current/bin/$(program_of "$1" "$n") POOL_NICE=$(nice_of "$1" "$n") \
       pool_start "$ROOT" "$n" "$(workers_of "$n")" "$(threads_of "$1" "$n")" 9>&-
   done
 }
@@ -269,11 +275,23 @@ step_build() {
   ) || { rm -rf "$bdir" "$REL"; die "the build failed; nothing was changed"; }
   rm -rf "$bdir"
   cp -r "$src/site" "$src/nginx-conf" "$src/systemd" "$src/certbot" "$REL/"
+  version_site "$REL/site"
   # Precompressed text assets for nginx's gzip_static; -n: no name or time inside, so the same
   # file gives the same bytes.
   find "$REL/site" -type f \( -name '*.html' -o -name '*.css' -o -name '*.js' -o -name '*.svg' -o -name '*.json' \) \
     -size +1k -exec gzip -9 -k -n {} +
   mkdir -p "$REL/share/doc/frostbyte" && cp "$src/docs/operations.md" "$REL/share/doc/frostbyte/"
+}
+
+# version_site DIR: every reference to the site's own style sheet and scripts, in its pages and
+# between its modules, gets ?v=VERSION, a hash of the whole site, so that nginx lets browsers keep
+# them for a year ($static_cache) and a new release is fetched at once. One version for them all:
+# a module imported under two URLs would run twice.
+version_site() {
+  local dir=$1 v
+  v=$(cd "$dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+  find "$dir" -type f -name '*.html' -exec sed -i -E "s#((href|src)=\"/[^\"?]+\.(css|js))\"#\1?v=$v\"#g" {} +
+  find "$dir" -type f -name '*.js' -exec sed -i -E "s#((from|import)\s*\(?\s*'\.{1,2}/[^'?]+\.js)'#\1?v=$v'#g" {} +
 }
 
 # mark_aborted (EXIT trap): a release that never passed its health check is not left unmarked.

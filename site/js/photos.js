@@ -7,7 +7,9 @@ import { h, replace, field, errorEl, loadingEl, plural } from './dom.js';
 
 export const MAX_PHOTOS = 6;
 const MAX_BYTES = 10 * 1024 * 1024;
-const TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+const TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif'];
+// Some systems give a .heic file no type at all: its name says it.
+const typeOf = (f) => f.type || (/\.hei[cf]$/i.test(f.name) ? 'image/heic' : '');
 
 // An <img> of one version ('thumb' or 'large') of a photo.
 export function photoImg(p, size = 'thumb', props = {}) {
@@ -28,7 +30,7 @@ function upload(reviewId, file, alt, caption, onProgress) {
     if (caption) q.set('caption', caption);
     const x = new XMLHttpRequest();
     x.open('POST', `/api/reviews/${reviewId}/photos?${q}`);
-    x.setRequestHeader('Content-Type', file.type);
+    x.setRequestHeader('Content-Type', typeOf(file));
     x.setRequestHeader('Accept', 'application/json');
     x.upload.addEventListener('progress', (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
     x.addEventListener('load', () => {
@@ -43,8 +45,9 @@ function upload(reviewId, file, alt, caption, onProgress) {
   });
 }
 
-// The author's photos of review r: the list with "Remove", and a form to add one.
-export function photoEditor(r) {
+// The author's photos of review r: the list with "Remove", and a form to add one. onChange() hears
+// of each photo added or removed.
+export function photoEditor(r, onChange = () => {}) {
   const box = h('section', { class: 'photo-editor', 'aria-labelledby': `photos-h-${r.id}` });
   const list = h('ul', { class: 'photo-list', 'aria-label': 'Your photos' });
   let photos = [];
@@ -58,6 +61,7 @@ export function photoEditor(r) {
           await api(`/photos/${p.id}`, { method: 'DELETE' });
           photos = photos.filter((x) => x.id !== p.id);
           paint();
+          onChange();
         } catch (err) { remove.disabled = false; remove.after(errorEl(err)); }
       });
       return h('li', { class: 'photo-item' }, photoImg(p, 'thumb', { loading: 'lazy' }),
@@ -68,7 +72,7 @@ export function photoEditor(r) {
     count.textContent = `${plural(photos.length, 'photo')} of ${MAX_PHOTOS}.`;
   };
 
-  const file = h('input', { type: 'file', name: 'photo', accept: TYPES.join(','), required: true });
+  const file = h('input', { type: 'file', name: 'photo', accept: [...TYPES, '.heic', '.heif'].join(','), required: true });
   const alt = h('input', { name: 'alt', maxlength: 200, required: true });
   const caption = h('input', { name: 'caption', maxlength: 300 });
   const preview = h('img', { class: 'photo-preview', alt: '', width: 200, height: 150, hidden: true });
@@ -77,7 +81,7 @@ export function photoEditor(r) {
   const count = h('p', { class: 'muted small' });
   const submit = h('button', { type: 'submit', text: 'Add photo' });
   const form = h('form', { class: 'photo-form', 'aria-label': 'Add a photo', novalidate: true },
-    field('Photo (JPEG, PNG or WebP, up to 10 MB)', file),
+    field('Photo (JPEG, PNG, WebP or HEIC, up to 10 MB)', file),
     preview,
     field('Describe the photo for someone who cannot see it (required)', alt),
     field('Caption (optional)', caption),
@@ -91,6 +95,8 @@ export function photoEditor(r) {
     const reader = new FileReader();
     reader.addEventListener('load', () => { preview.src = reader.result; preview.alt = 'Preview of the chosen photo'; preview.hidden = false; });
     reader.readAsDataURL(f);
+    // Most browsers cannot show a HEIC: say so rather than show a broken image.
+    preview.onerror = () => { preview.hidden = true; msg.textContent = 'No preview for this file here; it is shown once added.'; };
   });
 
   form.addEventListener('submit', async (e) => {
@@ -98,7 +104,7 @@ export function photoEditor(r) {
     const f = file.files[0];
     const say = (text, cls = 'error') => { msg.textContent = text; msg.className = `photo-status ${cls}`; };
     if (!f) return say('Choose a photo first.');
-    if (!TYPES.includes(f.type)) return say('Photos must be JPEG, PNG or WebP.');
+    if (!TYPES.includes(typeOf(f))) return say('Photos must be JPEG, PNG, WebP or HEIC.');
     if (f.size > MAX_BYTES) return say('The photo is larger than 10 MB.');
     if (!alt.value.trim()) { alt.focus(); return say('Describe the photo: the description is read to people who cannot see it.'); }
     submit.disabled = true; progress.hidden = false; progress.value = 0; say('Uploading…', '');
@@ -107,6 +113,7 @@ export function photoEditor(r) {
       photos.push(p);
       form.reset(); preview.hidden = true;
       paint();
+      onChange();
       say('Photo added.', 'ok');
     } catch (err) {
       say(err.message);

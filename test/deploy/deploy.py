@@ -62,7 +62,9 @@ class Site:
         self.https_port = 443
         self.http_port = 80
 
-    def curl(self, path, method="GET", headers=(), body=None, scheme="https", v6=False, cookies=None):
+    def curl(self, path, method="GET", headers=(), body=None, scheme="https", v6=False, cookies=None,
+             raw=None, ctype="application/json"):
+        """body is sent as JSON; raw (bytes) as it is, with Content-Type ctype."""
         port = self.https_port if scheme == "https" else self.http_port
         addr = "[%s]" % self.box.ip6 if v6 else self.box.ip4
         cmd = ["curl", "-sS", "-i", "--max-time", "15", "-X", method, "--noproxy", "*",
@@ -72,9 +74,10 @@ class Site:
             cmd += ["-H", h]
         if cookies:
             cmd += ["-b", cookies]
-        if body is not None:
-            cmd += ["--data-binary", "@-", "-H", "Content-Type: application/json"]
-        p = subprocess.run(cmd, input=(json.dumps(body) if body is not None else "").encode(),
+        if body is not None or raw is not None:
+            cmd += ["--data-binary", "@-", "-H", "Content-Type: " + ctype]
+        data = raw if raw is not None else (json.dumps(body) if body is not None else "").encode()
+        p = subprocess.run(cmd, input=data,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
         if p.returncode != 0:
             return None, {}, p.stderr.decode(errors="replace")
@@ -174,6 +177,18 @@ def units_active(box, extra=()):
 
 # --- the checks -----------------------------------------------------------------------------
 
+def small_jpeg():
+    """A 640 x 480 JPEG of noise, made by the vips command (libvips-tools, which scripts/test installs)."""
+    d = tempfile.mkdtemp(prefix="frostbyte-img-")
+    try:
+        subprocess.run(["vips", "gaussnoise", d + "/n.v", "640", "480"], check=True)
+        subprocess.run(["vips", "copy", d + "/n.v", d + "/n.jpg[Q=85]"], check=True)
+        with open(d + "/n.jpg", "rb") as f:
+            return f.read()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def check_site(box, site, ctx):
     """HTTPS health, index, headers, redirect, IPv6, sign-up, a review and its read-back."""
     st, h, body = site.curl("/api/health")
@@ -201,6 +216,14 @@ def check_site(box, site, ctx):
                             body={"stars": 5, "title": title, "body": "Go early.", "visited_on": "2025-09",
                                   "camper_type": "tent"})
     tap.ok(st == 201, "a review written (POST /api/parks/61/reviews): 201", (st, body))
+    review_id = json.loads(body).get("id") if st == 201 else 0
+    st, _, body = site.curl("/api/reviews/%d/photos?alt=Steam" % review_id, "POST",
+                            headers=["Authorization: Bearer %s" % token], raw=small_jpeg(), ctype="image/jpeg")
+    url = json.loads(body)["thumb"]["url"] if st == 201 else "/photos/none"
+    pst, ph, pbody = site.curl(url)
+    tap.ok(st == 201 and pst == 200 and ph.get("content-type") == ["image/jpeg"],
+           "a photo uploaded to it (the media pool's frostbyte-media, libvips) and its thumbnail served by "
+           "nginx", (st, body[:300], pst, ph.get("content-type")))
     st, _, body = site.curl("/api/parks/61/reviews")
     tap.ok(st == 200 and title in body, "... and read back (GET /api/parks/61/reviews)", (st, body[:500]))
     n = sql(box, "SELECT count(*) FROM ratings WHERE park_id = 61 AND title = '%s'" % title)

@@ -109,6 +109,17 @@ def photo_upload_strips_exif_and_is_served(ctx):
         log = f.read().decode("utf-8", "replace")
     ctx.ok("POST /api/reviews/:id/photos 201" in log,
            "the upload was served by the media pool (its log has the line)", log[-500:])
+
+    def loads_libvips(pool):
+        found = []
+        for pid in ctx.stack.worker_pids(pool):
+            with open("/proc/%d/maps" % pid) as f:
+                found.append("/libvips.so" in f.read())
+        return found
+    media, others = loads_libvips("media"), [loads_libvips(p) for p in ("api", "write", "auth", "chat")]
+    ctx.ok(media and all(media) and all(o and not any(o) for o in others),
+           "only the media pool's workers (frostbyte-media) load libvips; the api, write, auth and chat "
+           "workers (frostbyte-fcgi) do not", "media %s, api/write/auth/chat %s" % (media, others))
     g = ctx.c.get("/api/parks/20/photos")
     ctx.ok(g.status == 200 and g.json["items"] and g.json["items"][0]["id"] == r.json["id"],
            "GET /api/parks/20/photos lists it (api pool)", g.describe())

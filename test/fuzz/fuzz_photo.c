@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		arena_init(&a);
 		ready = 1;
 	}
-	for (int d = IMAGE_NONE; d <= IMAGE_WEBP; d++) {
+	for (int d = IMAGE_NONE; d <= IMAGE_HEIC; d++) {
 		struct image_info info;
 		enum image_status st = image_check(data, size, (enum image_type)d, &info);
 		if (st > IMAGE_UNDECODABLE)

@@ -28,6 +28,16 @@ bytes_cat(struct bytes a, const void *b, size_t n)
 	return r;
 }
 
+/* A libvips saver's output (g_malloc'd) as our own bytes. */
+static struct bytes
+from_vips(void *buf, size_t n)
+{
+	struct bytes r = { malloc(n), n };
+	memcpy(r.p, buf, n);
+	g_free(buf);
+	return r;
+}
+
 /* A JPEG of w x h: the top half of value `top`, the bottom of `bottom` (grey levels), plus noise
  * of `seed` so each picture differs. */
 static struct bytes
@@ -48,10 +58,7 @@ make_jpeg(int w, int h, int top, int bottom, int seed)
 	VipsImage *all[] = { upper, lower, u2, l2, joined, noise, sum, cast };
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		g_object_unref(all[i]);
-	struct bytes r = { malloc(n), n };
-	memcpy(r.p, buf, n);
-	g_free(buf);
-	return r;
+	return from_vips(buf, n);
 }
 
 static void put16le(unsigned char *p, unsigned v) { p[0] = v & 0xff; p[1] = v >> 8; }
@@ -167,10 +174,7 @@ make_png(int w, int h, int grey)
 	g_object_unref(black);
 	g_object_unref(img);
 	g_object_unref(u);
-	struct bytes r = { malloc(n), n };
-	memcpy(r.p, buf, n);
-	g_free(buf);
-	return r;
+	return from_vips(buf, n);
 }
 
 /* ---- helpers ---- */
@@ -334,6 +338,52 @@ test_photo_png_alpha_and_webp_accepted(void)
 	is_int(r.status, 201, "a PNG is accepted");
 	is_int(jint(r.json, "large.width"), 120, "... at its size");
 	free(png.p);
+}
+
+/* The picture of a JPEG (its EXIF kept) saved again as HEIC, HEVC-coded, as an iPhone saves. */
+static struct bytes
+heic_of(struct bytes jpeg)
+{
+	VipsImage *img;
+	void *buf = NULL;
+	size_t n = 0;
+	if (vips_jpegload_buffer(jpeg.p, jpeg.n, &img, NULL) ||
+	    vips_heifsave_buffer(img, &buf, &n, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_HEVC, NULL))
+		abort();
+	g_object_unref(img);
+	return from_vips(buf, n);
+}
+
+static void
+test_photo_heic(void)
+{
+	struct bytes plain = make_jpeg(640, 480, 200, 60, 7), gps = with_exif(plain, 1), heic = heic_of(gps);
+	ok(heic.n > 12 && memcmp(heic.p + 4, "ftypheic", 8) == 0 && contains(heic, "SpyCam"),
+	   "the test HEIC is a HEIC with the EXIF block and GPS position in it");
+	struct reply r = upload("alice", review_of("alice", 17), "image/heic", heic, "alt=Lake");
+	is_int(r.status, 201, "a HEIC (iPhone) photo is accepted: 201");
+	is_int(jint(r.json, "large.width"), 640, "... at its size: 640 wide");
+	is_int(jint(r.json, "thumb.width"), 400, "... thumbnail: 400 wide");
+	struct bytes f = photo_file(str(r.json, "large.url"));
+	ok(f.n > 3 && f.p[0] == 0xff && f.p[1] == 0xd8 && !has_metadata_segment(f) && !contains(f, "SpyCam") &&
+	   !contains(f, "GPS"), "... stored as a JPEG with no metadata: the position is gone");
+	free(f.p);
+
+	r = upload("alice", review_of("alice", 17), "image/jpeg", heic, "alt=Lake");
+	ok(is_error(&r, 415, "unsupported_media_type", NULL), "a HEIC declared as image/jpeg: 415");
+	/* The same container with AV1 inside (AVIF): its brands say so, and it is not taken. */
+	struct bytes avif = { malloc(heic.n), heic.n };
+	memcpy(avif.p, heic.p, heic.n);
+	for (size_t i = 8; i + 4 <= 28 && i + 4 <= avif.n; i += 4)
+		if (memcmp(avif.p + i, "heic", 4) == 0)
+			memcpy(avif.p + i, "avif", 4);
+	r = upload("alice", review_of("alice", 17), "image/heif", avif, "alt=Lake");
+	ok(is_error(&r, 415, "unsupported_media_type", NULL), "a file with AVIF's brands, sent as image/heif: 415");
+	is_int(count_rows("SELECT count(*) FROM photos WHERE park_id = 17"), 1, "... only the HEIC has a row");
+	free(avif.p);
+	free(plain.p);
+	free(gps.p);
+	free(heic.p);
 }
 
 static void
@@ -669,6 +719,7 @@ static const struct tap_case cases[] = {
 	TAP_CASE(test_photo_gps_exif_removed),
 	TAP_CASE(test_photo_rotated_comes_out_upright),
 	TAP_CASE(test_photo_png_alpha_and_webp_accepted),
+	TAP_CASE(test_photo_heic),
 	TAP_CASE(test_photo_truncated_refused),
 	TAP_CASE(test_photo_decompression_bomb_refused),
 	TAP_CASE(test_photo_svg_gif_html_refused),
