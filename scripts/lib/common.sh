@@ -88,22 +88,28 @@ MULTIWATCH_RETRY="--retry=20 --timeout=1000"
 # gives it the one-thread loop and a commit a write, as the other pools (bench/README.md compares).
 WRITE_THREADS=${FROSTBYTE_WRITE_THREADS:-16}
 
-# pool_start DATA NAME WORKERS [THREADS]: one pool (spawn-fcgi + multiwatch + frostbyte-fcgi) on
-# DATA/run/NAME.sock, logging to DATA/log/NAME.log, its pid in DATA/run/NAME.pid; THREADS (default
-# 0: one request at a time) is accept_threads. scripts/deploy's disposable root sets POOL_RUN,
-# POOL_LOG, POOL_CONF and POOL_BIN for its own layout; POOL_NICE lowers the pool's CPU priority.
+# pool_start DATA NAME WORKERS [THREADS]: one pool (spawn-fcgi + multiwatch + frostbyte-fcgi, or
+# frostbyte-media for the media pool: the one program with the image work) on DATA/run/NAME.sock,
+# logging to DATA/log/NAME.log, its pid in DATA/run/NAME.pid; THREADS (default 0: one request at a
+# time) is accept_threads. scripts/deploy's disposable root sets POOL_RUN, POOL_LOG, POOL_CONF and
+# POOL_BIN for its own layout; POOL_NICE lowers the pool's CPU priority.
 pool_start() {
   local data=$1 name=$2 workers=$3 threads=${4:-0}
   local run=${POOL_RUN:-$data/run} log=${POOL_LOG:-$data/log/$name.log}
-  local sock="$run/$name.sock"
+  local sock="$run/$name.sock" program=frostbyte-fcgi
+  [ "$name" = media ] && program=frostbyte-media
   # A socket left by a killed run makes spawn-fcgi fail with "address in use". The pool's metrics
   # file starts afresh with the pool (fcgi-app/metrics.c).
   rm -f "$sock" "$run/$name.metrics"
   # setsid: a Ctrl-C in the terminal reaches only the calling script, which stops the servers in
-  # order, rather than each server on its own.
+  # order, rather than each server on its own. A new session is also a new autogroup of the
+  # scheduler, which shares the CPU equally between autogroups whatever their processes' nice
+  # values: so the session's own nice is set too (production's units use CPUWeight= for this).
   FROSTBYTE_CONFIG=${POOL_CONF:-$data/frostbyte.conf} FROSTBYTE_METRICS_FILE="$run/$name.metrics" \
-    FROSTBYTE_ACCEPT_THREADS=$threads setsid nice -n "${POOL_NICE:-0}" spawn-fcgi -n -s "$sock" -M 0660 -- \
-    /usr/bin/multiwatch -f "$workers" $MULTIWATCH_RETRY -- "${POOL_BIN:-$BUILD_DIR/frostbyte-fcgi}" \
+    FROSTBYTE_ACCEPT_THREADS=$threads setsid sh -c \
+    '[ ! -w /proc/self/autogroup ] || echo "$0" >/proc/self/autogroup; exec "$@"' "${POOL_NICE:-0}" \
+    nice -n "${POOL_NICE:-0}" spawn-fcgi -n -s "$sock" -M 0660 -- \
+    /usr/bin/multiwatch -f "$workers" $MULTIWATCH_RETRY -- "${POOL_BIN:-$BUILD_DIR/$program}" \
     >>"$log" 2>&1 </dev/null &
   echo $! >"$run/$name.pid"
 }
@@ -113,7 +119,7 @@ pool_start() {
 # 2 x WORKERS), the write pool (one worker for the API's writes), the auth pool (the routes that run
 # Argon2: default 2 workers, at a lower CPU priority, so password floods never delay reads), the
 # media pool (photo uploads, which decode images: MEDIA_WORKERS, default one per core, niced) and
-# nginx, in the background. The same binary serves all five.
+# nginx, in the background. frostbyte-fcgi serves the first four, frostbyte-media the fifth.
 stack_start() {
   local data=$1 port=$2 workers=$3 chat_workers=${4:-$(( $3 * 2 ))} auth_workers=${5:-2}
   local conf="$data/nginx.conf" user_line="" sock

@@ -273,6 +273,28 @@ def gzip_equals(path):
         return f.read() == z.read()
 
 
+def site_versions(site):
+    """The ?v= versions of every reference to the site's own style sheet and scripts, in its pages
+    and between its modules, and the references that have none or name a missing file."""
+    import re
+    versions, bad = set(), []
+    refs = {".html": re.compile(r'(?:href|src)="(/[^"]+\.(?:css|js)(?:\?[^"]*)?)"'),
+            ".js": re.compile(r"(?:from|import)\s*\(?\s*'(\.{1,2}/[^']+)'")}
+    for folder, _, files in os.walk(site):
+        for name in files:
+            pattern = refs.get(os.path.splitext(name)[1])
+            if not pattern:
+                continue
+            with open(os.path.join(folder, name)) as f:
+                for ref in pattern.findall(f.read()):
+                    path, _, query = ref.partition("?")
+                    target = os.path.normpath(os.path.join(site if path.startswith("/") else folder, path.lstrip("/")))
+                    if not query.startswith("v=") or not os.path.isfile(target):
+                        bad.append("%s: %s" % (name, ref))
+                    versions.add(query)
+    return versions, bad
+
+
 def exact_security(hdrs):
     """Each security header present exactly once, with exactly the value that
     nginx-conf/security-headers.conf and hsts.conf set (docs/architecture.md, security rules)."""
@@ -412,7 +434,7 @@ def systemd_units_verify(ctx):
     d = tempfile.mkdtemp(prefix="frostbyte-units-")
     try:
         os.makedirs(d + "/current/bin")
-        for b in ("frostbyte-fcgi", "frostbyte-ctl"):
+        for b in ("frostbyte-fcgi", "frostbyte-media", "frostbyte-ctl"):
             shutil.copy(os.path.join(BUILD, b), d + "/current/bin/")
         names = sorted(n for n in os.listdir(REPO + "/systemd") if n.endswith((".service", ".timer")))
         for n in names:
@@ -666,6 +688,12 @@ def deploy_disposable_root(ctx):
         css = first + "/site/style.css"
         ctx.ok(os.path.exists(css + ".gz") and gzip_equals(css),
                "the release's text assets are precompressed for gzip_static (style.css.gz holds style.css)")
+        versions, bad = site_versions(first + "/site")
+        _, dev_bad = site_versions(os.path.join(REPO, "site"))
+        ctx.ok(len(versions) == 1 and not bad and len(dev_bad) > 10 and gzip_equals(first + "/site/js/pages/park.js"),
+               "the release's pages and modules name every style sheet and script with one ?v= version "
+               "(so nginx lets browsers keep them for a year), each an existing file; the source tree's "
+               "have none", lambda: "versions %s; unversioned or missing: %s" % (versions, bad[:10]))
         env = dict(os.environ, FROSTBYTE_CONFIG=r + "/etc/frostbyte/frostbyte.conf")
         subprocess.run([first + "/bin/frostbyte-ctl", "create-admin", "keeper"], input=b"a long admin password\n",
                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
