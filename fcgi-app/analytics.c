@@ -10,6 +10,7 @@
 #include "db.h"
 #include "json.h"
 #include "parks.h"
+#include "ratings.h"
 #include "reviews.h"
 #include "util.h"
 
@@ -225,7 +226,7 @@ analytics_visit_months(struct request *rq, struct response *rs)
 	static const char *const names[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 						"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	int64_t park_id = rq->ids[0], visits[12] = { 0 }, stars[12] = { 0 }, total = 0;
-	int rc, status = parks_snapshot(rq, rs, park_id);
+	int rc, status = ratings_park_snapshot(rq, rs, park_id);
 	if (status != 0)
 		return status;
 	sqlite3_stmt *st = db_stmt(SQL_VISIT_MONTHS);

@@ -380,26 +380,6 @@ slug_ok(const char *s)
 	return n > 0 && n <= 64;
 }
 
-static const char SQL_PARK_EXISTS[] = "SELECT 1 FROM parks WHERE id = ?1";
-
-int
-parks_snapshot(struct request *rq, struct response *rs, int64_t park_id)
-{
-	int rc = db_snapshot_begin();
-	if (rc != SQLITE_OK)
-		return db_fail(rq, rs, rc);
-	sqlite3_stmt *st = db_stmt(SQL_PARK_EXISTS);
-	sqlite3_bind_int64(st, 1, park_id);
-	rc = sqlite3_step(st);
-	db_done(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	db_snapshot_end();
-	if (rc == SQLITE_DONE)
-		return resp_error(rq, rs, 404, "not_found", NULL, "There is no such park.");
-	return db_fail(rq, rs, rc);
-}
-
 int
 parks_get(struct request *rq, struct response *rs)
 {

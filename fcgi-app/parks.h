@@ -11,10 +11,6 @@ int parks_list(struct request *rq, struct response *rs);
 int parks_get(struct request *rq, struct response *rs);
 int parks_filters(struct request *rq, struct response *rs);
 
-/* Opens a read snapshot (db_snapshot_begin) and checks that the park exists in it: 0 with the
- * snapshot open, or the answer's status (404 not_found for no such park) with it closed. */
-int parks_snapshot(struct request *rq, struct response *rs, int64_t park_id);
-
 /* Writes the park's summary object; SQLITE_ROW, SQLITE_DONE (no such park) or an error code. */
 int parks_summary_write_by_id(struct jw *w, int64_t id);
 

@@ -24,6 +24,24 @@ static const char SQL_RATING_DELETE[] =
 	"DELETE FROM ratings WHERE user_id = ?1 AND park_id = ?2";
 
 int
+ratings_park_snapshot(struct request *rq, struct response *rs, int64_t park_id)
+{
+	int rc = db_snapshot_begin();
+	if (rc != SQLITE_OK)
+		return db_fail(rq, rs, rc);
+	sqlite3_stmt *st = db_stmt(SQL_PARK_EXISTS);
+	sqlite3_bind_int64(st, 1, park_id);
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	db_snapshot_end();
+	if (rc == SQLITE_DONE)
+		return resp_error(rq, rs, 404, "not_found", NULL, "There is no such park.");
+	return db_fail(rq, rs, rc);
+}
+
+int
 ratings_need_park(struct request *rq, struct response *rs, int64_t park_id)
 {
 	sqlite3_stmt *st = db_stmt(SQL_PARK_EXISTS);

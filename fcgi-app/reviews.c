@@ -12,7 +12,6 @@
 #include "config.h"
 #include "db.h"
 #include "page.h"
-#include "parks.h"
 #include "photostore.h"
 #include "ratings.h"
 #include "util.h"
@@ -501,7 +500,7 @@ helpful_mine(struct request *rq, struct response *rs)
 	int64_t park_id = bad ? 0 : parse_id(park, strlen(park));
 	if (park_id == 0)
 		return resp_error(rq, rs, 400, "invalid_field", "park", "park must be a park's id.");
-	int rc, status = parks_snapshot(rq, rs, park_id);
+	int rc, status = ratings_park_snapshot(rq, rs, park_id);
 	if (status != 0)
 		return status;
 	struct jw w;

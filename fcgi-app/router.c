@@ -230,12 +230,14 @@ int
 router_run(struct request *rq, struct response *rs, const struct route *r)
 {
 	int status = run(rq, rs, r);
-	/* What nginx's micro-cache may keep: a public route's 200 to a reader with no session. nginx
+	/* What nginx's micro-cache may keep: a public route's 200 to a reader with no session, for a
+	 * second (s-maxage, which nginx reads first); a browser must ask again (max-age=0), or a camper
+	 * who signs in could be shown the copy it kept while signed out, without their own write. nginx
 	 * also bypasses the cache for such requests (nginx-conf/micro-cache.conf); this is the app's
 	 * own half of the rule. Everything else stays "private, no-store" (response_init). */
 	if ((r->flags & R_PUBLIC) && status == 200 && rq->authorization == NULL &&
 	    cookie_get(rq, AUTH_COOKIE) == NULL)
-		rs->cache_control = "public, max-age=1";
+		rs->cache_control = "public, max-age=0, s-maxage=1";
 	return status;
 }
 

@@ -394,10 +394,15 @@ install_nginx() {
   done
   [ ! -f "$rel/nginx-conf/frostbyte.logrotate" ] ||
     install -D -m 0644 "$rel/nginx-conf/frostbyte.logrotate" /etc/logrotate.d/frostbyte
-  # Debian's default site would take port 80 from us; ours listens on IPv4 and IPv6 itself.
+  # Debian's default site would take port 80 from us; ours listens on IPv4 and IPv6 itself. When it
+  # was there (the first deploy), nginx restarts rather than reloads: after a reload the old
+  # workers still accept for a moment, and they would answer port 80 with Debian's 404 after the
+  # new ones already answer 443 (the bare-box test saw it once, right after a first deploy).
+  local first=0
+  [ -e /etc/nginx/sites-enabled/default ] && first=1
   rm -f /etc/nginx/sites-enabled/default
   nginx -t -q || { say "the rendered nginx configuration fails nginx -t"; return 1; }
-  systemctl reload-or-restart nginx
+  if [ $first -eq 1 ]; then systemctl restart nginx; else systemctl reload-or-restart nginx; fi
 }
 
 step_firewall() {
