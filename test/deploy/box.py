@@ -167,16 +167,19 @@ class Box:
 
     def net_up(self):
         host, box = self.tag + "h", self.tag + "b"
+        # nsenter rather than "ip -n": ip remounts / for the namespace, which fails in a chroot
+        # (scripts/test run inside a freshly debootstrapped root, say).
+        inside = ["nsenter", "--net=/run/netns/" + self.netns, "ip"]
         for cmd in (["ip", "netns", "add", self.netns],
                     ["ip", "link", "add", host, "type", "veth", "peer", "name", box],
                     ["ip", "link", "set", box, "netns", self.netns],
                     ["ip", "addr", "add", self.host4 + "/30", "dev", host],
                     ["ip", "-6", "addr", "add", self.host6 + "/64", "dev", host, "nodad"],
                     ["ip", "link", "set", host, "up"],
-                    ["ip", "-n", self.netns, "link", "set", "lo", "up"],
-                    ["ip", "-n", self.netns, "addr", "add", self.ip4 + "/30", "dev", box],
-                    ["ip", "-n", self.netns, "-6", "addr", "add", self.ip6 + "/64", "dev", box, "nodad"],
-                    ["ip", "-n", self.netns, "link", "set", box, "up"]):
+                    inside + ["link", "set", "lo", "up"],
+                    inside + ["addr", "add", self.ip4 + "/30", "dev", box],
+                    inside + ["-6", "addr", "add", self.ip6 + "/64", "dev", box, "nodad"],
+                    inside + ["link", "set", box, "up"]):
             p = run(cmd)
             if p.returncode != 0:
                 raise RuntimeError("%s: %s" % (" ".join(cmd), p.stdout))
