@@ -127,23 +127,38 @@ admins_only(struct request *rq, struct response *rs)
 	return auth_is_admin(rq) ? 0 : resp_error(rq, rs, 403, "forbidden", NULL, "Only moderators can do this.");
 }
 
-/* An open report, with who sent it and the review (review columns from 6). */
-static int
-report_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
+/* A person as {"id","username"} from columns col and col + 1. */
+static void
+person_write(struct jw *w, sqlite3_stmt *st, int col)
 {
-	(void)rq;
 	jw_object(w);
+	jw_kint(w, "id", sqlite3_column_int64(st, col));
+	jw_kstring(w, "username", (const char *)sqlite3_column_text(st, col + 1));
+	jw_end(w);
+}
+
+/* What every report shows, open or closed: its id, reason, note and time, who sent it (columns
+ * 0-5) and the review (columns from 6). */
+static void
+report_members(struct jw *w, sqlite3_stmt *st)
+{
 	jw_kint(w, "id", sqlite3_column_int64(st, 0));
 	jw_kstring(w, "reason", (const char *)sqlite3_column_text(st, 1));
 	jw_kstring(w, "note", (const char *)sqlite3_column_text(st, 2));
 	jw_kstring(w, "created_at", (const char *)sqlite3_column_text(st, 3));
 	jw_key(w, "reporter");
-	jw_object(w);
-	jw_kint(w, "id", sqlite3_column_int64(st, 4));
-	jw_kstring(w, "username", (const char *)sqlite3_column_text(st, 5));
-	jw_end(w);
+	person_write(w, st, 4);
 	jw_key(w, "review");
 	reviews_write(w, st, 6, SHOW_HIDDEN_ALWAYS);
+}
+
+/* An open report. */
+static int
+report_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
+{
+	(void)rq;
+	jw_object(w);
+	report_members(w, st);
 	/* The review's photos come with it, hidden ones too: a report may be about a photo. */
 	int rc = photos_review_write(w, sqlite3_column_int64(st, 6));
 	jw_end(w);
@@ -164,14 +179,10 @@ decision_write(struct jw *w, sqlite3_stmt *st, int col)
 	jw_kstring(w, "reason", (const char *)sqlite3_column_text(st, col + 1));
 	jw_kstring(w, "created_at", (const char *)sqlite3_column_text(st, col + 2));
 	jw_key(w, "admin");
-	if (sqlite3_column_type(st, col + 3) == SQLITE_NULL) {
+	if (sqlite3_column_type(st, col + 3) == SQLITE_NULL)
 		jw_null(w);
-	} else {
-		jw_object(w);
-		jw_kint(w, "id", sqlite3_column_int64(st, col + 3));
-		jw_kstring(w, "username", (const char *)sqlite3_column_text(st, col + 4));
-		jw_end(w);
-	}
+	else
+		person_write(w, st, col + 3);
 	jw_end(w);
 }
 
@@ -181,18 +192,8 @@ closed_item(struct jw *w, sqlite3_stmt *st, struct request *rq)
 {
 	(void)rq;
 	jw_object(w);
-	jw_kint(w, "id", sqlite3_column_int64(st, 0));
-	jw_kstring(w, "reason", (const char *)sqlite3_column_text(st, 1));
-	jw_kstring(w, "note", (const char *)sqlite3_column_text(st, 2));
-	jw_kstring(w, "created_at", (const char *)sqlite3_column_text(st, 3));
+	report_members(w, st);
 	jw_kstring(w, "resolved_at", (const char *)sqlite3_column_text(st, 6 + REVIEW_COLUMN_COUNT));
-	jw_key(w, "reporter");
-	jw_object(w);
-	jw_kint(w, "id", sqlite3_column_int64(st, 4));
-	jw_kstring(w, "username", (const char *)sqlite3_column_text(st, 5));
-	jw_end(w);
-	jw_key(w, "review");
-	reviews_write(w, st, 6, SHOW_HIDDEN_ALWAYS);
 	decision_write(w, st, 6 + REVIEW_COLUMN_COUNT + 1);
 	jw_end(w);
 	return SQLITE_OK;
