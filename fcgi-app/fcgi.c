@@ -164,8 +164,6 @@ serve(FCGX_Request *fr, struct arena *a, bool grouped)
 	arena_reset(a);
 }
 
-/* libfcgi's threaded example serialises the accept: one thread waits in accept at a time. */
-static pthread_mutex_t accept_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool closing; /* SIGTERM or SIGUSR1 came: finish the requests in hand, take no more */
 
 /* Only interrupts an accept thread's accept (FCGI_FAIL_ACCEPT_ON_INTR), so it sees `closing`. */
@@ -191,10 +189,11 @@ accept_thread(void *arg)
 		return NULL;
 	}
 	arena_init(&a);
+	/* No lock around the accept (libfcgi's threaded example has one): Linux wakes one waiting
+	 * thread per connection, and a lock would also hold the others back while the holder reads
+	 * its request's params. */
 	for (;;) {
-		pthread_mutex_lock(&accept_mu);
 		int rc = atomic_load(&closing) ? -1 : FCGX_Accept_r(&fr);
-		pthread_mutex_unlock(&accept_mu);
 		if (rc < 0) {
 			if (atomic_load(&closing))
 				break;

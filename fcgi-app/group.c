@@ -13,12 +13,12 @@ struct job {
 	struct response *rs;
 	const struct route *route;
 	bool done;            /* its group is committed (or failed) and rs holds the answer */
+	pthread_cond_t woken; /* signalled once done: only the group's own threads wake */
 	struct job *next;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t queued = PTHREAD_COND_INITIALIZER;   /* a job came, or stopping */
-static pthread_cond_t answered = PTHREAD_COND_INITIALIZER; /* a group is done */
+static pthread_cond_t queued = PTHREAD_COND_INITIALIZER; /* a job came, or stopping */
 static struct job *head, **tail = &head;
 static size_t pending;
 static bool stopping;
@@ -79,10 +79,10 @@ db_thread(void *arg)
 		run_group(group);
 		pthread_mutex_lock(&mu);
 		for (struct job *j = group, *next; j != NULL; j = next) {
-			next = j->next; /* j lives on its waiting thread's stack */
+			next = j->next; /* j lives on its waiting thread's stack: gone once it wakes */
 			j->done = true;
+			pthread_cond_signal(&j->woken);
 		}
-		pthread_cond_broadcast(&answered);
 	}
 	pthread_mutex_unlock(&mu);
 	return NULL;
@@ -125,14 +125,16 @@ int
 group_run(struct request *rq, struct response *rs, const struct route *r)
 {
 	struct job j = { .rq = rq, .rs = rs, .route = r };
+	pthread_cond_init(&j.woken, NULL);
 	pthread_mutex_lock(&mu);
 	*tail = &j;
 	tail = &j.next;
 	pending++;
 	pthread_cond_signal(&queued);
 	while (!j.done)
-		pthread_cond_wait(&answered, &mu);
+		pthread_cond_wait(&j.woken, &mu);
 	pthread_mutex_unlock(&mu);
+	pthread_cond_destroy(&j.woken);
 	return rs->status;
 }
 

@@ -86,13 +86,13 @@ MULTIWATCH_RETRY="--retry=20 --timeout=1000"
 # The write pool's one worker accepts on this many threads and commits their writes in groups
 # (fcgi-app/group.h); systemd/frostbyte-write.service sets the same number. FROSTBYTE_WRITE_THREADS=0
 # gives it the one-thread loop and a commit a write, as the other pools (bench/README.md compares).
-WRITE_THREADS=${FROSTBYTE_WRITE_THREADS:-16}
+WRITE_THREADS=${FROSTBYTE_WRITE_THREADS:-32}
 
 # pool_start DATA NAME WORKERS [THREADS]: one pool (spawn-fcgi + multiwatch + frostbyte-fcgi, or
 # frostbyte-media for the media pool: the one program with the image work) on DATA/run/NAME.sock,
 # logging to DATA/log/NAME.log, its pid in DATA/run/NAME.pid; THREADS (default 0: one request at a
 # time) is accept_threads. scripts/deploy's disposable root sets POOL_RUN, POOL_LOG, POOL_CONF and
-# POOL_BIN for its own layout; POOL_NICE lowers the pool's CPU priority.
+# POOL_BIN for its own layout; POOL_NICE sets the pool's CPU priority (nice, -20 to 19).
 pool_start() {
   local data=$1 name=$2 workers=$3 threads=${4:-0}
   local run=${POOL_RUN:-$data/run} log=${POOL_LOG:-$data/log/$name.log}
@@ -125,7 +125,10 @@ stack_start() {
   local conf="$data/nginx.conf" user_line="" sock
   pool_start "$data" api "$workers"
   pool_start "$data" chat "$chat_workers"
-  pool_start "$data" write 1 "$WRITE_THREADS"
+  # The write pool first: its one database thread is the only path to a commit, so when nginx and
+  # the readers keep both cores busy every write would wait for it (bench/README.md). Raising a
+  # priority takes root; as another user nice says so in the pool's log and the pool runs at 0.
+  POOL_NICE=-10 pool_start "$data" write 1 "$WRITE_THREADS"
   POOL_NICE=19 pool_start "$data" auth "$auth_workers"
   # Niced: decoding photos must not take the CPU from reads on a small machine (bench/README.md).
   POOL_NICE=10 pool_start "$data" media "${MEDIA_WORKERS:-$(nproc)}"

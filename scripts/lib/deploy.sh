@@ -30,7 +30,7 @@ render_nginx() {
   : >"$tmp/v6http"; : >"$tmp/v6https"
   if [ -z "${LISTEN:-}" ] && [ -e /proc/net/if_inet6 ]; then
     printf '    listen [::]:%s;\n' "$http" >"$tmp/v6http"
-    printf '    listen [::]:%s ssl http2;\n' "$https" >"$tmp/v6https"
+    printf '    listen [::]:%s ssl http2 backlog=4096 reuseport;\n' "$https" >"$tmp/v6https"
   fi
   : >"$tmp/realip"
   if [ -n "${TRUSTED_PROXIES:-}" ]; then
@@ -369,6 +369,16 @@ install_units() {
   systemctl start frostbyte-backup.timer
 }
 
+# tune_nginx_main FILE: Debian's nginx.conf, raised in place for a herd of readers (bench/run
+# --herd): 4096 connections a worker rather than 768, and the descriptors for them; each wakeup
+# accepts every waiting connection rather than one (multi_accept). Running it again changes nothing.
+tune_nginx_main() {
+  local f=$1
+  sed -i -e 's/^\(\s*worker_connections\s\+\)768;/\14096;/' \
+         -e 's/^\(\s*\)#\s*multi_accept on;/\1multi_accept on;/' "$f"
+  grep -q '^worker_rlimit_nofile' "$f" || sed -i '/^worker_processes /a worker_rlimit_nofile 16384;' "$f"
+}
+
 # install_nginx REL: the release's snippets (only them) in CONFDIR, its prod.conf.in rendered,
 # checked with nginx -t and loaded; the access log and its rotation. Returns 1 when nginx -t fails.
 install_nginx() {
@@ -401,6 +411,7 @@ install_nginx() {
   local first=0
   [ -e /etc/nginx/sites-enabled/default ] && first=1
   rm -f /etc/nginx/sites-enabled/default
+  tune_nginx_main /etc/nginx/nginx.conf
   nginx -t -q || { say "the rendered nginx configuration fails nginx -t"; return 1; }
   if [ $first -eq 1 ]; then systemctl restart nginx; else systemctl reload-or-restart nginx; fi
 }

@@ -308,6 +308,13 @@ def check_files(box, ctx):
     tap.ok(rc == 0 and "/usr/local/bin/frostbyte-ctl" in out and "root\n" not in out,
            "frostbyte-ctl is on the PATH, runs as frostbyte (check passes; the database's files stay "
            "frostbyte's)", out)
+    rc, out = in_box(box, "nginx -T 2>/dev/null | grep -E '^\\s*(worker_connections|multi_accept|"
+                     "worker_rlimit_nofile|listen .*reuseport)'; "
+                     "grep 'Max open files' /proc/$(pgrep -u www-data -x nginx | head -1)/limits", timeout=30)
+    tap.ok(rc == 0 and "worker_connections 4096;" in out and "multi_accept on;" in out
+           and "reuseport" in out and re.search(r"Max open files\s+16384", out) is not None,
+           "nginx takes a herd: 4096 connections a worker with the descriptors for them, "
+           "multi_accept, one accept queue per worker (reuseport)", out)
 
 
 def check_rate_limits(box, site):
