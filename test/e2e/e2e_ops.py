@@ -155,6 +155,71 @@ def metrics_promtool(ctx):
                p.stdout.decode(errors="replace"))
 
 
+# --- the FastCGI connection --------------------------------------------------------------------
+
+def fcgi_request(path, params, body=b""):
+    """One FastCGI request over the pool socket at path, as nginx sends it (request id 1, the
+    connection closed by the app). Returns the connected socket, after the app's answer and its
+    end of stream have been read, with the answer's bytes."""
+    import socket
+    import struct
+
+    def record(kind, content):
+        return struct.pack(">BBHHBB", 1, kind, 1, len(content), 0, 0) + content
+
+    pairs = b"".join(bytes([len(k), len(v)]) + k.encode() + v.encode() for k, v in params.items())
+    out = record(1, struct.pack(">HB5x", 1, 0)) + record(4, pairs) + record(4, b"")
+    out += b"".join(record(5, body[i:i + 65535]) for i in range(0, len(body), 65535)) + record(5, b"")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(path)
+    s.sendall(out)
+    answer = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            return s, answer
+        answer += chunk
+
+
+def peer_closed(s):
+    """Whether the app closed its end of s entirely: a write then fails. An app that only shut its
+    sending side (libfcgi's lingering close) still reads, so the write succeeds."""
+    try:
+        s.sendall(b"x" * 16)
+        return False
+    except (BrokenPipeError, ConnectionResetError):
+        return True
+    finally:
+        s.close()
+
+
+@test
+def fastcgi_close(ctx):
+    """A worker closes the connection as soon as its answer is sent once it has read the request
+    to its end, rather than waiting for nginx to hang up first (libfcgi's lingering close held a
+    worker, or a write pool thread, through nginx's turn round its event loop). A body the app did
+    not read keeps the lingering close, so nginx is never reset while it still sends one."""
+    run = os.path.join(ctx.stack.data, "run")
+    get = {"REQUEST_METHOD": "GET", "DOCUMENT_URI": "/api/health", "QUERY_STRING": ""}
+    s, answer = fcgi_request(os.path.join(run, "api.sock"), get)
+    ctx.ok(b"Status: 200" in answer and peer_closed(s),
+           "fastcgi: the api pool answers a GET and closes its end at once", answer[:200])
+    body = b'{"stars": 4}'
+    put = {"REQUEST_METHOD": "PUT", "DOCUMENT_URI": "/api/parks/1/rating", "QUERY_STRING": "",
+           "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body))}
+    s, answer = fcgi_request(os.path.join(run, "write.sock"), put, body)
+    ctx.ok(b"Status: 401" in answer and peer_closed(s),
+           "... the write pool too, after reading the request's body (401: no token)", answer[:200])
+    big = b"x" * (200 * 1024)  # past every route's cap: answered 413 before anything reads it
+    post = dict(put, REQUEST_METHOD="POST", DOCUMENT_URI="/api/parks/1/reviews",
+                CONTENT_LENGTH=str(len(big)))
+    s, answer = fcgi_request(os.path.join(run, "write.sock"), post, big)
+    ctx.ok(b"Status: 413" in answer and not peer_closed(s),
+           "... but a body it did not read (413) keeps the lingering close: the app still reads "
+           "what comes", answer[:200])
+
+
 # --- the production nginx configuration -------------------------------------------------------
 
 DOMAIN = "frostbyte.test"
