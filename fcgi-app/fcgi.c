@@ -5,7 +5,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -134,48 +136,54 @@ now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Sends the answer and closes the connection. libfcgi's close is a lingering one: it shuts its
- * side and reads until nginx hangs up (up to 2 s), so that input the app never read cannot reset
- * the connection under the answer. nginx hangs up only after reading the answer on its next turn
- * round its event loop, and meanwhile the worker (or the write pool's accept thread) sat idle:
- * 2.8 ms at the median of a write in the mix (bench/README.md). Once the input has been read to
- * its end nothing is left to reset, so the connection is closed at once. A body the app did not
- * read (413) keeps the lingering close. */
-static void
-finish(FCGX_Request *fr, const struct request *rq)
+/* Whether the request's input has been read to its end, so that closing at once cannot reset the
+ * connection (finish). A body the app did not read (413) or that came short leaves it unread. */
+static bool
+read_to_end(FCGX_Request *fr, const struct request *rq)
 {
-	if ((rq->content_length == 0 || rq->body != NULL) && FCGX_GetChar(fr->in) == EOF)
+	return (rq->content_length == 0 || rq->body != NULL) && FCGX_GetChar(fr->in) == EOF;
+}
+
+/* Closes the connection. libfcgi's close is a lingering one: it shuts its side and reads until
+ * nginx hangs up (up to 2 s), so that input the app never read cannot reset the connection under
+ * the answer. nginx hangs up only after reading the answer on its next turn round its event loop,
+ * and meanwhile the worker sat idle: 2.8 ms at the median of a write in the mix (bench/README.md).
+ * With the input read to its end nothing is left to reset, so the connection is closed at once. */
+static void
+finish(FCGX_Request *fr, bool read_all)
+{
+	if (read_all)
 		FCGX_Detach(fr);
 	FCGX_Finish_r(fr);
 }
 
-/* One request: read it, answer it, count it, finish it, log it. grouped: on an accept thread of
- * the write pool, which leaves everything that needs the database to group.c. */
+/* Sends rs, counts it, finishes the request and logs it. t0: when the request was accepted. */
 static void
-serve(FCGX_Request *fr, struct arena *a, bool grouped)
+answer(FCGX_Request *fr, struct request *rq, struct response *rs, double t0, bool read_all)
+{
+	write_response(fr, rq, rs);
+	/* Counted before FCGX_Finish_r sends the answer: a client that scrapes right after its
+	 * answer must find the request counted. */
+	double ms = now_ms() - t0;
+	metrics_request(rq->route_id, rs->status, ms);
+	finish(fr, read_all);
+	log_request(method_name(rq->method), rq->route, rs->status, ms, rq->user ? rq->user->id : 0,
+		    rq->request_id);
+}
+
+/* One request of a pool without threads: read it, route it, answer it. */
+static void
+serve(FCGX_Request *fr, struct arena *a)
 {
 	double t0 = now_ms();
 	struct request rq;
 	struct response rs;
-	const struct route *r;
 	request_init(&rq, a);
 	response_init(&rs);
-	if (read_request(fr, &rq, &rs) == 0) {
-		if (!grouped)
-			router_dispatch(&rq, &rs);
-		else if (router_precheck(&rq, &rs, &r) == 0)
-			group_run(&rq, &rs, r);
-	}
-	write_response(fr, &rq, &rs);
-	/* Counted before FCGX_Finish_r sends the answer: a client that scrapes right after its
-	 * answer must find the request counted. */
-	double ms = now_ms() - t0;
-	metrics_request(rq.route_id, rs.status, ms);
-	finish(fr, &rq);
-	log_request(method_name(rq.method), rq.route, rs.status, ms, rq.user ? rq.user->id : 0,
-		    rq.request_id);
-	if (!grouped)
-		db_after_request(); /* the database thread does this after each of its requests */
+	if (read_request(fr, &rq, &rs) == 0)
+		router_dispatch(&rq, &rs);
+	answer(fr, &rq, &rs, t0, read_to_end(fr, &rq));
+	db_after_request(); /* the database thread does this after each of its requests */
 	arena_reset(a);
 }
 
@@ -188,42 +196,100 @@ on_wake(int sig)
 	(void)sig;
 }
 
+/* The write pool's requests in flight. An accept thread fills a free slot and queues it for the
+ * database thread, which answers it once its group is durable and frees it: the accept thread
+ * takes the next slot and accepts again meanwhile, so while a group commits the requests for the
+ * next one are already being read. Twice as many slots as accept threads. */
+struct slot {
+	FCGX_Request fr;
+	struct arena a;
+	struct request rq;
+	struct response rs;
+	double t0;
+	bool read_all;
+	struct group_job job;
+	struct slot *next_free;
+};
+
+static pthread_mutex_t slot_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t slot_freed = PTHREAD_COND_INITIALIZER;
+static struct slot *free_slots;
+
+/* A free slot; waits while all are in flight. NULL once closing. */
+static struct slot *
+slot_take(void)
+{
+	pthread_mutex_lock(&slot_mu);
+	while (free_slots == NULL && !atomic_load(&closing))
+		pthread_cond_wait(&slot_freed, &slot_mu);
+	struct slot *s = atomic_load(&closing) ? NULL : free_slots;
+	if (s != NULL)
+		free_slots = s->next_free;
+	pthread_mutex_unlock(&slot_mu);
+	return s;
+}
+
+static void
+slot_put(struct slot *s)
+{
+	pthread_mutex_lock(&slot_mu);
+	s->next_free = free_slots;
+	free_slots = s;
+	pthread_cond_signal(&slot_freed);
+	pthread_mutex_unlock(&slot_mu);
+}
+
+/* On the database thread, once the slot's group is durable. */
+static void
+slot_answer(struct group_job *job)
+{
+	struct slot *s = (struct slot *)(void *)((char *)job - offsetof(struct slot, job));
+	answer(&s->fr, &s->rq, &s->rs, s->t0, s->read_all);
+	arena_reset(&s->a);
+	slot_put(s);
+}
+
 static void *
 accept_thread(void *arg)
 {
 	(void)arg;
-	FCGX_Request fr;
-	struct arena a;
 	sigset_t wake;
 	sigemptyset(&wake);
 	sigaddset(&wake, SIGUSR2);
 	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
-	/* spawn-fcgi hands us the listening socket as fd 0. */
-	if (FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
-		log_msg("FCGX_InitRequest failed");
-		return NULL;
-	}
-	arena_init(&a);
 	/* No lock around the accept (libfcgi's threaded example has one): Linux wakes one waiting
 	 * thread per connection, and a lock would also hold the others back while the holder reads
 	 * its request's params. */
-	for (;;) {
-		int rc = atomic_load(&closing) ? -1 : FCGX_Accept_r(&fr);
-		if (rc < 0) {
-			if (atomic_load(&closing))
-				break;
-			continue; /* a signal that was not ours; accept again */
+	struct slot *s;
+	while ((s = slot_take()) != NULL) {
+		if (FCGX_Accept_r(&s->fr) < 0) {
+			slot_put(s); /* closing, or a signal that was not ours: accept again */
+			continue;
 		}
-		serve(&fr, &a, true);
+		s->t0 = now_ms();
+		request_init(&s->rq, &s->a);
+		response_init(&s->rs);
+		const struct route *r;
+		bool queue = read_request(&s->fr, &s->rq, &s->rs) == 0 &&
+			     router_precheck(&s->rq, &s->rs, &r) == 0;
+		/* Read here, never on the database thread, which must not wait for a client. */
+		s->read_all = read_to_end(&s->fr, &s->rq);
+		if (queue) {
+			s->job = (struct group_job){ .rq = &s->rq, .rs = &s->rs, .route = r, .done = slot_answer };
+			group_submit(&s->job);
+		} else {
+			answer(&s->fr, &s->rq, &s->rs, s->t0, s->read_all);
+			arena_reset(&s->a);
+			slot_put(s);
+		}
 	}
-	arena_destroy(&a);
-	FCGX_Free(&fr, 1);
 	return NULL;
 }
 
-/* The write pool: threads accept and precheck in parallel; one database thread runs the requests
- * and commits them in groups (group.h). This thread waits for SIGTERM or SIGUSR1 (the signals that
- * stop a libfcgi worker), then lets each accept thread finish the request it has, and stops. */
+/* The write pool: threads accept and precheck in parallel; one database thread runs the requests,
+ * commits them in groups and answers them (group.h). This thread waits for SIGTERM or SIGUSR1 (the
+ * signals that stop a libfcgi worker), then stops the accept threads, lets the database thread
+ * answer every request already queued, and stops. */
 static int
 serve_grouped(int threads)
 {
@@ -242,11 +308,34 @@ serve_grouped(int threads)
 	sigaddset(&blocked, SIGTERM);
 	sigaddset(&blocked, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
-	if (group_start() != 0)
+	threads = threads < 64 ? threads : 64;
+	int nslots = 2 * threads;
+	struct slot *slots = calloc((size_t)nslots, sizeof(*slots));
+	if (slots == NULL) {
+		log_msg("cannot allocate the write pool's request slots");
 		return 1;
+	}
+	for (int i = 0; i < nslots; i++) {
+		/* spawn-fcgi hands us the listening socket as fd 0. */
+		if (FCGX_InitRequest(&slots[i].fr, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+			log_msg("FCGX_InitRequest failed");
+			free(slots);
+			return 1;
+		}
+		arena_init(&slots[i].a);
+		slot_put(&slots[i]);
+	}
+	/* 1 MiB of pages rather than SQLite's 2: answering from the database thread frees libfcgi's
+	 * buffers away from the threads that took them, and glibc keeps about that much more heap
+	 * (docs/architecture.md, "Group commit"). The pages stay in the kernel's cache. */
+	db_exec("PRAGMA cache_size=-1024", "");
+	if (group_start() != 0) {
+		free(slots);
+		return 1;
+	}
 	pthread_t tids[64];
 	int n = 0;
-	for (; n < threads && n < 64; n++)
+	for (; n < threads; n++)
 		if (pthread_create(&tids[n], NULL, accept_thread, NULL) != 0) {
 			log_msg("cannot start accept thread %d", n + 1);
 			break;
@@ -256,12 +345,15 @@ serve_grouped(int threads)
 		sigwait(&stop, &sig);
 	atomic_store(&closing, true);
 	/* Wake every thread until all have ended: one may be just about to call accept when its
-	 * wake-up comes, and the others wait for the accept lock its accept holds. */
+	 * wake-up comes, and the others wait for the accept lock its accept holds, or for a slot. */
 	bool ended[64] = { false };
 	for (int left = n; left > 0;) {
 		for (int i = 0; i < n; i++)
 			if (!ended[i])
 				pthread_kill(tids[i], SIGUSR2);
+		pthread_mutex_lock(&slot_mu);
+		pthread_cond_broadcast(&slot_freed);
+		pthread_mutex_unlock(&slot_mu);
 		nanosleep(&(struct timespec){ 0, 10 * 1000000 }, NULL);
 		for (int i = 0; i < n; i++)
 			if (!ended[i] && pthread_tryjoin_np(tids[i], NULL) == 0) {
@@ -269,7 +361,12 @@ serve_grouped(int threads)
 				left--;
 			}
 	}
-	group_stop();
+	group_stop(); /* answers the requests still queued: every slot is free after it */
+	for (int i = 0; i < nslots; i++) {
+		arena_destroy(&slots[i].a);
+		FCGX_Free(&slots[i].fr, 1);
+	}
+	free(slots);
 	return n > 0 ? 0 : 1;
 }
 
@@ -292,7 +389,7 @@ fcgi_serve(int threads)
 	}
 	arena_init(&a);
 	while (FCGX_Accept_r(&fr) >= 0)
-		serve(&fr, &a, false);
+		serve(&fr, &a);
 	arena_destroy(&a);
 	FCGX_Free(&fr, 1);
 	return 0;

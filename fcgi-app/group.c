@@ -8,18 +8,9 @@
 #include "db.h"
 #include "log.h"
 
-struct job {
-	struct request *rq;
-	struct response *rs;
-	const struct route *route;
-	bool done;            /* its group is committed (or failed) and rs holds the answer */
-	pthread_cond_t woken; /* signalled once done: only the group's own threads wake */
-	struct job *next;
-};
-
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t queued = PTHREAD_COND_INITIALIZER; /* a job came, or stopping */
-static struct job *head, **tail = &head;
+static struct group_job *head, **tail = &head;
 static size_t pending;
 static bool stopping;
 static bool started;
@@ -28,20 +19,20 @@ static pthread_t thread;
 /* The writes of the jobs from first up to end (NULL: the last) are gone: each answers with the
  * error of rc, whatever its handler answered. */
 static void
-fail_jobs(struct job *first, struct job *end, int rc)
+fail_jobs(struct group_job *first, struct group_job *end, int rc)
 {
-	for (struct job *j = first; j != end; j = j->next) {
+	for (struct group_job *j = first; j != end; j = j->next) {
 		response_init(j->rs);
 		db_fail(j->rq, j->rs, rc);
 	}
 }
 
 static void
-run_group(struct job *group)
+run_group(struct group_job *group)
 {
-	struct job *first = NULL; /* the first job in the open group transaction */
+	struct group_job *first = NULL; /* the first job in the open group transaction */
 	int rc;
-	for (struct job *j = group; j != NULL; j = j->next) {
+	for (struct group_job *j = group; j != NULL; j = j->next) {
 		if (first == NULL) {
 			if ((rc = db_group_begin()) != SQLITE_OK) { /* the lock stayed taken: 503 busy */
 				fail_jobs(j, NULL, rc);
@@ -71,18 +62,19 @@ db_thread(void *arg)
 		if (head == NULL)
 			break;
 		/* The group is whatever queued up while the previous one ran and committed. */
-		struct job *group = head;
+		struct group_job *group = head;
 		head = NULL;
 		tail = &head;
 		pending = 0;
 		pthread_mutex_unlock(&mu);
 		run_group(group);
-		pthread_mutex_lock(&mu);
-		for (struct job *j = group, *next; j != NULL; j = next) {
-			next = j->next; /* j lives on its waiting thread's stack: gone once it wakes */
-			j->done = true;
-			pthread_cond_signal(&j->woken);
+		/* Answered from here rather than by waking each request's accept thread to do it: the
+		 * answer leaves at once, and the accept thread has long gone back to accepting. */
+		for (struct group_job *j = group, *next; j != NULL; j = next) {
+			next = j->next; /* done hands j back to its owner */
+			j->done(j);
 		}
+		pthread_mutex_lock(&mu);
 	}
 	pthread_mutex_unlock(&mu);
 	return NULL;
@@ -121,21 +113,16 @@ group_stop(void)
 	started = false;
 }
 
-int
-group_run(struct request *rq, struct response *rs, const struct route *r)
+void
+group_submit(struct group_job *job)
 {
-	struct job j = { .rq = rq, .rs = rs, .route = r };
-	pthread_cond_init(&j.woken, NULL);
+	job->next = NULL;
 	pthread_mutex_lock(&mu);
-	*tail = &j;
-	tail = &j.next;
+	*tail = job;
+	tail = &job->next;
 	pending++;
 	pthread_cond_signal(&queued);
-	while (!j.done)
-		pthread_cond_wait(&j.woken, &mu);
 	pthread_mutex_unlock(&mu);
-	pthread_cond_destroy(&j.woken);
-	return rs->status;
 }
 
 size_t

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,23 @@ struct sent {
 	struct response rs;
 	pthread_t thread;
 	atomic_bool submitted;
+	struct group_job job;
+	bool answered; /* under answered_mu */
 };
+
+static pthread_mutex_t answered_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t answered_cv = PTHREAD_COND_INITIALIZER;
+
+/* The job's done: on the database thread, as fcgi.c sends its answer there. */
+static void
+on_answer(struct group_job *job)
+{
+	struct sent *s = (struct sent *)(void *)((char *)job - offsetof(struct sent, job));
+	pthread_mutex_lock(&answered_mu);
+	s->answered = true;
+	pthread_cond_broadcast(&answered_cv);
+	pthread_mutex_unlock(&answered_mu);
+}
 
 static void *
 send_thread(void *arg)
@@ -54,8 +71,14 @@ send_thread(void *arg)
 	}
 	const struct route *r;
 	atomic_store(&s->submitted, true);
-	if (router_precheck(&s->rq, &s->rs, &r) == 0)
-		group_run(&s->rq, &s->rs, r);
+	if (router_precheck(&s->rq, &s->rs, &r) != 0)
+		return NULL;
+	s->job = (struct group_job){ .rq = &s->rq, .rs = &s->rs, .route = r, .done = on_answer };
+	group_submit(&s->job);
+	pthread_mutex_lock(&answered_mu);
+	while (!s->answered)
+		pthread_cond_wait(&answered_cv, &answered_mu);
+	pthread_mutex_unlock(&answered_mu);
 	return NULL;
 }
 
@@ -68,6 +91,7 @@ send_async(struct sent *s, const char *method, const char *path, const char *bod
 	s->authorization = auth;
 	arena_init(&s->a);
 	atomic_store(&s->submitted, false);
+	s->answered = false;
 	if (pthread_create(&s->thread, NULL, send_thread, s) != 0) {
 		printf("Bail out! pthread_create\n");
 		exit(1);
