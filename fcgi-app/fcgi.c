@@ -239,7 +239,8 @@ slot_put(struct slot *s)
 	pthread_mutex_unlock(&slot_mu);
 }
 
-/* On the database thread, once the slot's group is durable. */
+/* Answers the slot's request and frees the slot: on the database thread once its group is
+ * durable, or on the accept thread for a request refused before it. */
 static void
 slot_answer(struct group_job *job)
 {
@@ -278,9 +279,7 @@ accept_thread(void *arg)
 			s->job = (struct group_job){ .rq = &s->rq, .rs = &s->rs, .route = r, .done = slot_answer };
 			group_submit(&s->job);
 		} else {
-			answer(&s->fr, &s->rq, &s->rs, s->t0, s->read_all);
-			arena_reset(&s->a);
-			slot_put(s);
+			slot_answer(&s->job); /* refused before the database: answered here */
 		}
 	}
 	return NULL;
@@ -323,7 +322,6 @@ serve_grouped(int threads)
 			return 1;
 		}
 		arena_init(&slots[i].a);
-		slot_put(&slots[i]);
 	}
 	/* 1 MiB of pages rather than SQLite's 2: answering from the database thread frees libfcgi's
 	 * buffers away from the threads that took them, and glibc keeps about that much more heap
@@ -333,6 +331,8 @@ serve_grouped(int threads)
 		free(slots);
 		return 1;
 	}
+	for (int i = 0; i < nslots; i++)
+		slot_put(&slots[i]);
 	pthread_t tids[64];
 	int n = 0;
 	for (; n < threads; n++)
