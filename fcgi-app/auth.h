@@ -41,8 +41,8 @@ void auth_burn_password_check(const char *password);
  * and checks it (signature, claims; no database), setting rq->token_user, token_id, token_exp and
  * via_cookie. auth_session then checks in the database that the token's session is live and sets
  * rq->user (nothing to do without a token). Each returns 0, or 401 written to rs (auth_token: when
- * required, or when a bad token is sent). The write pool runs auth_token on its accept threads, in
- * parallel, and auth_session on its database thread (group.c). */
+ * required, or when a bad token is sent). The write pool runs auth_token on its accept thread,
+ * beside its database thread, and auth_session on the database thread (group.c). */
 int auth_token(struct request *rq, struct response *rs, bool required);
 int auth_session(struct request *rq, struct response *rs);
 /* True when the request's Origin (or, lacking one, Sec-Fetch-Site) shows our own site or an

@@ -56,7 +56,7 @@ static const struct key keys[] = {
 	STR(photos_dir),
 	INT(photo_daily_uploads, 1, 100000),
 	INT(photo_daily_mb, 1, 100000),
-	INT(accept_threads, 0, 64),
+	INT(accept_threads, 0, 16),
 };
 
 static void

@@ -37,7 +37,7 @@ struct config {
 	int photo_daily_uploads;     /* photo_daily_uploads: photos a user may upload per UTC day */
 	int photo_daily_mb;          /* photo_daily_mb: MiB a user may upload per UTC day */
 	int accept_threads;          /* accept_threads: 0 (default) answers one request at a time; N
-				      * accepts on N threads and commits writes in groups (group.h):
+				      * (1-16) accepts on N threads and commits writes in groups (group.h):
 				      * the write pool, set as FROSTBYTE_ACCEPT_THREADS */
 
 	/* Loaded by config_load_secret, never logged. */

@@ -199,7 +199,9 @@ on_wake(int sig)
 /* The write pool's requests in flight. An accept thread fills a free slot and queues it for the
  * database thread, which answers it once its group is durable and frees it: the accept thread
  * takes the next slot and accepts again meanwhile, so while a group commits the requests for the
- * next one are already being read. Twice as many slots as accept threads. */
+ * next one are already being read. WRITE_SLOTS bounds a group; a thread that finds no free slot
+ * waits for one. */
+#define WRITE_SLOTS 16
 struct slot {
 	FCGX_Request fr;
 	struct arena a;
@@ -307,8 +309,8 @@ serve_grouped(int threads)
 	sigaddset(&blocked, SIGTERM);
 	sigaddset(&blocked, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
-	threads = threads < 64 ? threads : 64;
-	int nslots = 2 * threads;
+	threads = threads < WRITE_SLOTS ? threads : WRITE_SLOTS; /* each accepts into a slot */
+	int nslots = WRITE_SLOTS;
 	struct slot *slots = calloc((size_t)nslots, sizeof(*slots));
 	if (slots == NULL) {
 		log_msg("cannot allocate the write pool's request slots");
@@ -333,7 +335,7 @@ serve_grouped(int threads)
 	}
 	for (int i = 0; i < nslots; i++)
 		slot_put(&slots[i]);
-	pthread_t tids[64];
+	pthread_t tids[WRITE_SLOTS];
 	int n = 0;
 	for (; n < threads; n++)
 		if (pthread_create(&tids[n], NULL, accept_thread, NULL) != 0) {
@@ -346,7 +348,7 @@ serve_grouped(int threads)
 	atomic_store(&closing, true);
 	/* Wake every thread until all have ended: one may be just about to call accept when its
 	 * wake-up comes, and the others wait for the accept lock its accept holds, or for a slot. */
-	bool ended[64] = { false };
+	bool ended[WRITE_SLOTS] = { false };
 	for (int left = n; left > 0;) {
 		for (int i = 0; i < n; i++)
 			if (!ended[i])

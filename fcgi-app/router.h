@@ -36,9 +36,9 @@ const struct route *router_table(size_t *n);
 /* Runs the request through the table and its handler. Returns the response status. It is
  * router_precheck, then router_run. */
 int router_dispatch(struct request *rq, struct response *rs);
-/* The checks that need no database, so the write pool runs them on its accept threads in parallel:
- * the route (404, 405), the body cap (413), the token's signature and claims (401). Returns 0
- * with *route set, or the status of the answer written to rs. */
+/* The checks that need no database, so the write pool runs them on its accept thread, beside its
+ * database thread: the route (404, 405), the body cap (413), the token's signature and claims
+ * (401). Returns 0 with *route set, or the status of the answer written to rs. */
 int router_precheck(struct request *rq, struct response *rs, const struct route **route);
 /* The rest, on the thread that owns the connection: the token's session (401), the CSRF check
  * (403), the media type (415), then the handler, through the answer cache for R_CACHE routes.

@@ -84,9 +84,10 @@ POOLS="api chat write auth media"
 MULTIWATCH_RETRY="--retry=20 --timeout=1000"
 
 # The write pool's one worker accepts on this many threads and commits their writes in groups
-# (fcgi-app/group.h); systemd/frostbyte-write.service sets the same number. FROSTBYTE_WRITE_THREADS=0
-# gives it the one-thread loop and a commit a write, as the other pools (bench/README.md compares).
-WRITE_THREADS=${FROSTBYTE_WRITE_THREADS:-8}
+# (fcgi-app/group.h); systemd/frostbyte-write.service sets the same number. One is the fastest on
+# two cores: more only add thread switches (bench/README.md, "One accept thread").
+# FROSTBYTE_WRITE_THREADS=0 gives it the one-thread loop and a commit a write, as the other pools.
+WRITE_THREADS=${FROSTBYTE_WRITE_THREADS:-1}
 
 # pool_start DATA NAME WORKERS [THREADS]: one pool (spawn-fcgi + multiwatch + frostbyte-fcgi, or
 # frostbyte-media for the media pool: the one program with the image work) on DATA/run/NAME.sock,
