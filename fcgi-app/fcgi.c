@@ -347,7 +347,7 @@ serve_grouped(int threads)
 		sigwait(&stop, &sig);
 	atomic_store(&closing, true);
 	/* Wake every thread until all have ended: one may be just about to call accept when its
-	 * wake-up comes, and the others wait for the accept lock its accept holds, or for a slot. */
+	 * wake-up comes, and the others wait in accept or for a slot. */
 	bool ended[WRITE_SLOTS] = { false };
 	for (int left = n; left > 0;) {
 		for (int i = 0; i < n; i++)
