@@ -3,9 +3,9 @@
  * previous ones, then hands each request to that one thread, which owns the connection. That
  * thread takes whatever is queued as one group: it opens one write transaction (db_group_begin),
  * runs each request (router_run) with its writes in a savepoint of its own, and commits once for
- * all of them, with synchronous=FULL as before. A request is handed back for its answer only once its group is committed, so no answer leaves
- * before its write is durable; when the COMMIT fails, every request of the group answers with that
- * error. */
+ * all of them, with synchronous=FULL as before. A request is handed back for its answer only once
+ * its group is committed, so no answer leaves before its write is durable; when the COMMIT fails,
+ * every request of the group answers with that error. */
 #ifndef FROSTBYTE_GROUP_H
 #define FROSTBYTE_GROUP_H
 
