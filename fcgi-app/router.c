@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "analytics.h"
+#include "arena.h"
 #include "auth.h"
 #include "cache.h"
 #include "channels.h"
@@ -231,13 +233,19 @@ router_run(struct request *rq, struct response *rs, const struct route *r)
 {
 	int status = run(rq, rs, r);
 	/* What nginx's micro-cache may keep: a public route's 200 to a reader with no session, for a
-	 * second (s-maxage, which nginx reads first); a browser must ask again (max-age=0), or a camper
-	 * who signs in could be shown the copy it kept while signed out, without their own write. nginx
-	 * also bypasses the cache for such requests (nginx-conf/micro-cache.conf); this is the app's
-	 * own half of the rule. Everything else stays "private, no-store" (response_init). */
+	 * second (s-maxage); a browser must ask again (max-age=0), or a camper who signs in could be
+	 * shown the copy it kept while signed out, without their own write. nginx also bypasses the
+	 * cache for such requests (nginx-conf/micro-cache.conf); this is the app's own half of the
+	 * rule. Everything else stays "private, no-store" (response_init).
+	 * nginx keeps a copy's expiry in whole seconds, so s-maxage=1 would keep it to the end of the
+	 * next second: up to 2 s old. X-Accel-Expires, which nginx reads before Cache-Control and never
+	 * passes on, ends it with this second instead: never more than a second old, and a page read
+	 * all the time still costs the pool one request a second. */
 	if ((r->flags & R_PUBLIC) && status == 200 && rq->authorization == NULL &&
-	    cookie_get(rq, AUTH_COOKIE) == NULL)
+	    cookie_get(rq, AUTH_COOKIE) == NULL) {
 		rs->cache_control = "public, max-age=0, s-maxage=1";
+		resp_header(rs, "X-Accel-Expires", arena_printf(rq->a, "@%lld", (long long)time(NULL)));
+	}
 	return status;
 }
 

@@ -13,8 +13,8 @@ enum route_flags {
 	R_CACHE = 1 << 3,     /* a public GET whose answer depends only on path, query, data and the day;
 	                       * kept only when its handler names a scope (cache_scope, cache.h) */
 	R_PUBLIC = 1 << 4,    /* a GET that answers the same to every anonymous reader: its 200s say
-	                       * Cache-Control: public, max-age=0, s-maxage=1: nginx's micro-cache may keep them
-	                       * a second (nginx-conf/micro-cache.conf) */
+	                       * Cache-Control: public, max-age=0, s-maxage=1 and X-Accel-Expires: nginx's
+	                       * micro-cache may keep them to the end of the second (micro-cache.conf) */
 	R_UPLOAD = 1 << 5,    /* the body is a file of up to HTTP_UPLOAD_MAX bytes (the media pool) */
 };
 
