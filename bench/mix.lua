@@ -1,7 +1,8 @@
 -- bench/mix.lua: wrk script, the realistic mix of R1 (docs/reliability.md): 90 % reads (the park
 -- list in its sorts, park pages, the first three pages of a park's reviews, analytics) and 10 %
 -- writes (a rating, an edit of one's review, a post, a saved location, a helpful vote), each write
--- as one of the 1,000 benchmark users in turn. Every request is one the API answers with a 2xx.
+-- as one of the 1,000 benchmark users in turn; the reads take gzip, as every browser does. Every
+-- request is one the API answers with a 2xx.
 -- Environment: BENCH_TOKENS, BENCH_REVIEWS (bench/seed.py's files), BENCH_PARK (the park with the
 -- reviews), BENCH_CURSORS (the cursors of its reviews pages 2 and 3, space-separated), BENCH_WRITES
 -- (the writes' share in %, 10 unless set; the reads and the writes keep their proportions),
@@ -39,10 +40,11 @@ local function as(user, method, path, body)
     ["Content-Type"] = "application/json" }, body)
 end
 
--- A read: anonymous, or as the next user with --signed-reads.
+-- A read: anonymous, or as the next user with --signed-reads. Like every browser, it takes gzip.
 local function get(path)
-  if not signed_reads then return wrk.format("GET", path) end
-  return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. tokens[n % #tokens + 1] })
+  if not signed_reads then return wrk.format("GET", path, { ["Accept-Encoding"] = "gzip, deflate, br" }) end
+  return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. tokens[n % #tokens + 1],
+    ["Accept-Encoding"] = "gzip, deflate, br" })
 end
 
 function request()

@@ -79,6 +79,8 @@ read_request(FCGX_Request *fr, struct request *rq, struct response *rs)
 	rq->request_id = request_id(a, FCGX_GetParam("REQUEST_ID", fr->envp));
 	const char *https = FCGX_GetParam("HTTPS", fr->envp);
 	rq->https = https != NULL && strcasecmp(https, "on") == 0;
+	const char *gzip = FCGX_GetParam("FROSTBYTE_GZIP", fr->envp);
+	rq->gzip = gzip != NULL && strcmp(gzip, "gzip") == 0;
 
 	if (!parse_length(FCGX_GetParam("CONTENT_LENGTH", fr->envp), &rq->content_length))
 		return resp_error(rq, rs, 400, "bad_request", NULL, "Content-Length is not a number.");

@@ -39,6 +39,7 @@ struct request {
 	const char *remote_addr;
 	const char *request_id;      /* nginx's $request_id (hex), for the log line; NULL when absent */
 	bool https;
+	bool gzip;                   /* nginx's $frostbyte_gzip: the reader takes gzip (micro-cache.conf) */
 
 	/* Filled by the router. */
 	const char *route;           /* the route pattern, for logs */

@@ -13,6 +13,7 @@
 #include "channels.h"
 #include "chat.h"
 #include "db.h"
+#include "gzip.h"
 #include "health.h"
 #include "locations.h"
 #include "metrics.h"
@@ -245,6 +246,10 @@ router_run(struct request *rq, struct response *rs, const struct route *r)
 	    cookie_get(rq, AUTH_COOKIE) == NULL) {
 		rs->cache_control = "public, max-age=0, s-maxage=1";
 		resp_header(rs, "X-Accel-Expires", arena_printf(rq->a, "@%lld", (long long)time(NULL)));
+		/* nginx keeps the copy for each reader who takes gzip in that form (its key says which):
+		 * compressed here once, rather than by nginx for every one of them. */
+		if (rq->gzip && rq->method == M_GET)
+			gzip_answer(rq, rs);
 	}
 	return status;
 }

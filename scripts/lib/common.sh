@@ -8,7 +8,7 @@ CONFIGURE_FLAGS=${FROSTBYTE_CONFIGURE_FLAGS:-}
 # What the project needs from Debian/Ubuntu to build and serve.
 RUN_PACKAGES="build-essential autoconf automake pkg-config ca-certificates curl libnginx-mod-http-lua \
   libfcgi-dev libfcgi-bin spawn-fcgi multiwatch nginx sqlite3 \
-  libcjson-dev libsqlite3-dev libjwt-dev libcurl4-openssl-dev libsodium-dev libvips-dev"
+  libcjson-dev libsqlite3-dev libjwt-dev libcurl4-openssl-dev libsodium-dev zlib1g-dev libvips-dev"
 
 # What the browser tests need (scripts/test): Debian's Chromium, driven by playwright-core from npm.
 # Node.js and npm come as the nodejs and npm packages unless a node with npm is already there.
