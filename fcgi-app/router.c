@@ -241,11 +241,15 @@ router_run(struct request *rq, struct response *rs, const struct route *r)
 	 * nginx keeps a copy's expiry in whole seconds, so s-maxage=1 would keep it to the end of the
 	 * next second: up to 2 s old. X-Accel-Expires, which nginx reads before Cache-Control and never
 	 * passes on, ends it with this second instead: never more than a second old, and a page read
-	 * all the time still costs the pool one request a second. */
+	 * all the time still costs the pool one request a second. The second is read from the precise
+	 * clock: time() lags it by up to a scheduler tick, and a copy made in the first milliseconds of
+	 * a second would then come out already expired for nginx and be made again. */
 	if ((r->flags & R_PUBLIC) && status == 200 && rq->authorization == NULL &&
 	    cookie_get(rq, AUTH_COOKIE) == NULL) {
 		rs->cache_control = "public, max-age=0, s-maxage=1";
-		resp_header(rs, "X-Accel-Expires", arena_printf(rq->a, "@%lld", (long long)time(NULL)));
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		resp_header(rs, "X-Accel-Expires", arena_printf(rq->a, "@%lld", (long long)now.tv_sec));
 		/* nginx keeps the copy for each reader who takes gzip in that form (its key says which):
 		 * compressed here once, rather than by nginx for every one of them. */
 		if (rq->gzip && rq->method == M_GET)
