@@ -195,6 +195,7 @@ call(const char *method, const char *target, const char *body, ...)
 		else if (strcmp(name, "Content-Type") == 0) rq.content_type = value;
 		else if (strcmp(name, "Content-Length") == 0) rq.content_length = strtoull(value, NULL, 10), clen_given = true;
 		else if (strcmp(name, "HTTPS") == 0) rq.https = strcmp(value, "on") == 0;
+		else if (strcmp(name, "FROSTBYTE_GZIP") == 0) rq.gzip = strcmp(value, "gzip") == 0;
 		else { printf("Bail out! unknown header %s\n", name); exit(1); }
 	}
 	va_end(ap);
@@ -204,9 +205,12 @@ call(const char *method, const char *target, const char *body, ...)
 	router_dispatch(&rq, &rs);
 	db_after_request();
 
-	struct reply r = { .status = rs.status, .nheaders = rs.nheaders };
-	r.body = rs.body ? arena_strndup(&arena, rs.body, rs.body_len) : NULL;
-	if (r.body != NULL) {
+	struct reply r = { .status = rs.status, .nheaders = rs.nheaders, .body_len = rs.body_len };
+	if (rs.body != NULL) { /* a copy with a NUL after it; a gzip body has NULs of its own */
+		char *copy = arena_alloc(&arena, rs.body_len + 1);
+		memcpy(copy, rs.body, rs.body_len);
+		copy[rs.body_len] = '\0';
+		r.body = copy;
 		r.json = cJSON_Parse(r.body);
 		if (r.json != NULL)
 			arena_defer(&arena, delete_json, r.json);

@@ -12,7 +12,8 @@
 struct reply {
 	int status;
 	cJSON *json;             /* parsed body or NULL; freed by the next harness_reset */
-	const char *body;
+	const char *body;        /* body_len bytes and a NUL */
+	size_t body_len;
 	const char *headers[HTTP_MAX_HEADERS][2];
 	int nheaders;
 };
@@ -24,8 +25,8 @@ void harness_teardown(void);
 int harness_main(const struct tap_case *cases, size_t n, int argc, char **argv);
 
 /* Sends one request through router_dispatch. extra_headers: "Authorization", "Cookie", "Origin",
- * "Sec-Fetch-Site", "Content-Type" (default application/json when a body is given), "HTTPS" ("on")
- * as name/value pairs ending with NULL. */
+ * "Sec-Fetch-Site", "Content-Type" (default application/json when a body is given), "HTTPS" ("on"),
+ * "FROSTBYTE_GZIP" (nginx's parameter: "gzip") as name/value pairs ending with NULL. */
 struct reply call(const char *method, const char *path_and_query, const char *body, ...);
 const char *reply_header(const struct reply *r, const char *name);
 /* The error code of an error reply, or "" */

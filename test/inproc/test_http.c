@@ -1,11 +1,15 @@
 /* test_http.c: what every route shares: 404, 405 + Allow, 413, 415, the error envelope, the
  * query and cookie parsers of a request, and the database's failures as answers: a write lock
- * held elsewhere (503 busy + Retry-After) and a full disk (507), reads going on through both. */
+ * held elsewhere (503 busy + Retry-After) and a full disk (507), reads going on through both; a
+ * public answer compressed for nginx's micro-cache. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "config.h"
 #include "db.h"
@@ -133,6 +137,67 @@ test_full_disk_is_507_and_recovers(void)
 	is_int(r.status, 201, "writes work again without a restart");
 }
 
+/* The body of a gzip reply, inflated into buf (NUL-terminated); NULL when it is not gzip. */
+static const char *
+gunzip(const struct reply *r, char *buf, size_t size)
+{
+	z_stream z = { 0 };
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		return NULL;
+	z.next_in = (Bytef *)(uintptr_t)r->body;
+	z.avail_in = (uInt)r->body_len;
+	z.next_out = (Bytef *)buf;
+	z.avail_out = (uInt)size - 1;
+	int rc = inflate(&z, Z_FINISH);
+	size_t n = size - 1 - z.avail_out;
+	inflateEnd(&z);
+	if (rc != Z_STREAM_END)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+static void
+test_public_answer_gzip_for_the_micro_cache(void)
+{
+	static char buf[256 * 1024];
+	struct reply plain = call("GET", "/api/parks?limit=50", NULL, NULL);
+	struct reply gz = call("GET", "/api/parks?limit=50", NULL, "FROSTBYTE_GZIP", "gzip", NULL);
+	is_str(reply_header(&gz, "Content-Encoding"), "gzip",
+	       "a public answer over 1 KiB, nginx saying the reader takes gzip: compressed by the app");
+	is_str(reply_header(&gz, "Vary"), "Accept-Encoding", "... with Vary: Accept-Encoding");
+	const char *body = gunzip(&gz, buf, sizeof(buf));
+	ok(body != NULL && plain.body_len > 1024 && strcmp(body, plain.body) == 0 &&
+	   gz.body_len < plain.body_len / 3,
+	   "... and it inflates to the plain answer (%zu -> %zu bytes)", plain.body_len, gz.body_len);
+	ok(reply_header(&plain, "Content-Encoding") == NULL && reply_header(&plain, "Vary") == NULL,
+	   "without the parameter the answer is plain, and nginx compresses it if the reader asks");
+	struct reply small = call("GET", "/api/parks?limit=1", NULL, "FROSTBYTE_GZIP", "gzip", NULL);
+	ok(small.body_len < 1024 && reply_header(&small, "Content-Encoding") == NULL,
+	   "an answer under 1 KiB stays plain (%zu bytes)", small.body_len);
+	struct reply head = call("HEAD", "/api/parks?limit=50", NULL, "FROSTBYTE_GZIP", "gzip", NULL);
+	ok(head.status == 200 && reply_header(&head, "Content-Encoding") == NULL,
+	   "a HEAD answer, which has no body to send, stays plain");
+	struct reply priv = call("GET", "/api/health", NULL, "FROSTBYTE_GZIP", "gzip", NULL);
+	ok(reply_header(&priv, "Content-Encoding") == NULL,
+	   "an answer that is not public is left to nginx");
+}
+
+static void
+test_public_answer_ends_with_its_second(void)
+{
+	time_t before = time(NULL);
+	struct reply pub = call("GET", "/api/parks?limit=5", NULL, NULL);
+	time_t after = time(NULL);
+	const char *x = reply_header(&pub, "X-Accel-Expires");
+	long long at = x != NULL && x[0] == '@' ? atoll(x + 1) : 0;
+	ok(at >= before && at <= after + 1,
+	   "a public answer tells nginx to keep its copy to the end of this second (X-Accel-Expires: %s)",
+	   x ? x : "none");
+	struct reply priv = call("GET", "/api/health", NULL, NULL);
+	ok(reply_header(&priv, "X-Accel-Expires") == NULL, "... and any other answer says nothing of it");
+}
+
 static const struct tap_case cases[] = {
 	TAP_CASE(test_unknown_path_is_404_envelope),
 	TAP_CASE(test_wrong_method_is_405_with_allow),
@@ -142,6 +207,8 @@ static const struct tap_case cases[] = {
 	TAP_CASE(test_cookie_get_matches_whole_name),
 	TAP_CASE(test_write_lock_held_elsewhere_is_503_busy),
 	TAP_CASE(test_full_disk_is_507_and_recovers),
+	TAP_CASE(test_public_answer_gzip_for_the_micro_cache),
+	TAP_CASE(test_public_answer_ends_with_its_second),
 };
 
 int
