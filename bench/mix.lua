@@ -3,17 +3,20 @@
 -- writes (a rating, an edit of one's review, a post, a saved location, a helpful vote), each write
 -- as one of the 1,000 benchmark users in turn; the reads take gzip, as every browser does. Every
 -- request is one the API answers with a 2xx.
--- Environment: BENCH_TOKENS, BENCH_REVIEWS (bench/seed.py's files), BENCH_PARK (the park with the
--- reviews), BENCH_CURSORS (the cursors of its reviews pages 2 and 3, space-separated), BENCH_WRITES
+-- Environment: BENCH_TOKENS, BENCH_REVIEWS, BENCH_TEXTS (bench/seed.py's files), BENCH_PARK (the
+-- park with the reviews), BENCH_CURSORS (the cursors of its reviews pages 2 and 3, space-separated), BENCH_WRITES
 -- (the writes' share in %, 10 unless set; the reads and the writes keep their proportions),
 -- BENCH_SIGNED_READS (1: every read as a signed-in user too, so nginx's micro-cache never answers).
 -- Argument: wrk's thread count (wrk ... -s mix.lua URL -- THREADS).
-local tokens, reviews = {}, {}
+local tokens, reviews, texts = {}, {}, {}
 for line in io.lines(os.getenv("BENCH_TOKENS")) do
   if #line > 0 then tokens[#tokens + 1] = line end
 end
 for line in io.lines(os.getenv("BENCH_REVIEWS")) do
   if #line > 0 then reviews[#reviews + 1] = line end
+end
+for line in io.lines(os.getenv("BENCH_TEXTS")) do
+  if #line > 0 then texts[#texts + 1] = line end
 end
 local park = os.getenv("BENCH_PARK")
 local writes = tonumber(os.getenv("BENCH_WRITES") or "10")
@@ -72,8 +75,9 @@ function request()
   if w <= 3 then
     return as(user, "PUT", "/api/parks/" .. math.random(63) .. "/rating", '{"stars":' .. math.random(5) .. '}')
   elseif w <= 5 then
+    -- Another seeded text, not a short one: the reviews pages keep their size from round to round.
     return as(user, "PATCH", "/api/reviews/" .. reviews[user],
-      '{"stars":' .. math.random(5) .. ',"body":"Edited during the load test, round ' .. n .. '."}')
+      '{"stars":' .. math.random(5) .. ',"body":"' .. texts[math.random(#texts)] .. '"}')
   elseif w <= 7 then
     return as(user, "POST", "/api/channels/" .. math.random(5) .. "/posts",
       '{"title":"Load test","body":"A post written by the load test."}')

@@ -5,7 +5,8 @@
 - USERS accounts named bench_user_N (a password hash nobody can sign in with) and one session
   each; their bearer tokens, signed with DATA/secret exactly as auth.c signs them (HS256, iss,
   sub, jti, iat, exp), go to DATA/bench-tokens.txt, one per line;
-- the id of each user's review, in the same order, to DATA/bench-reviews.txt;
+- the id of each user's review, in the same order, to DATA/bench-reviews.txt, and its text to
+  DATA/bench-texts.txt (bench/mix.lua edits reviews with these texts, so pages keep their size);
 - a review of park REVIEW_PARK by every one of them (stars and text varied, 300-900 characters);
 - ratings of five other parks by each user, so sort=rating has figures to order by; none of park
   REVIEW_PARK + 1, which the rating benchmark writes to.
@@ -50,7 +51,7 @@ def main():
     db = sqlite3.connect(os.path.join(data, "frostbyte.db"), timeout=30, isolation_level=None)
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("BEGIN IMMEDIATE")
-    tokens, reviews = [], []
+    tokens, reviews, texts = [], [], []
     others = [p for p in range(1, 64) if p not in (park, park + 1)]
     for i in range(users):
         uid = db.execute("INSERT INTO users (username, display_name, password_hash) VALUES (?, ?, ?)"
@@ -59,6 +60,7 @@ def main():
         db.execute("INSERT INTO sessions (jti, user_id, expires_at) VALUES (?, ?, ?)", (jti, uid, now + 30 * 86400))
         tokens.append(token(key, uid, jti, now))
         text = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(50, 150)))[:900].capitalize() + "."
+        texts.append(text)
         reviews.append(db.execute(
                    "INSERT INTO ratings (user_id, park_id, stars, rated_at, updated_at, title, body, visited_on,"
                    " camper_type, review_created_at, review_updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
@@ -74,6 +76,8 @@ def main():
         f.write("\n".join(tokens) + "\n")
     with open(os.path.join(data, "bench-reviews.txt"), "w") as f:  # user i's review id on line i
         f.write("\n".join(str(r) for r in reviews) + "\n")
+    with open(os.path.join(data, "bench-texts.txt"), "w") as f:  # user i's review text on line i
+        f.write("\n".join(texts) + "\n")
 
 
 if __name__ == "__main__":
