@@ -4,8 +4,8 @@
 -- as one of the 1,000 benchmark users in turn; the reads take gzip, as every browser does. Every
 -- request is one the API answers with a 2xx.
 -- Environment: BENCH_TOKENS, BENCH_REVIEWS, BENCH_TEXTS (bench/seed.py's files), BENCH_PARK (the
--- park with the reviews), BENCH_CURSORS (the cursors of its reviews pages 2 and 3, space-separated), BENCH_WRITES
--- (the writes' share in %, 10 unless set; the reads and the writes keep their proportions),
+-- park with the reviews), BENCH_CURSORS (the cursors of its reviews pages 2 and 3, space-separated),
+-- BENCH_WRITES (the writes' share in %, 10 unless set; the reads and the writes keep their shares),
 -- BENCH_SIGNED_READS (1: every read as a signed-in user too, so nginx's micro-cache never answers).
 -- Argument: wrk's thread count (wrk ... -s mix.lua URL -- THREADS).
 local tokens, reviews, texts = {}, {}, {}
