@@ -7,7 +7,8 @@
  * cache_get, the handler and cache_put inside one read transaction, so an entry's versions are
  * those of the snapshot it was built from. Measured: a page of 20 reviews costs the worker
  * several times the FastCGI round trip to build; from here it costs a hash, a lookup and one
- * small indexed read. */
+ * small indexed read. An entry also keeps the answer's gzip form, made once when it is kept, for
+ * the readers who take gzip: compressing a page costs about as much as building it. */
 #include "cache.h"
 
 #include <stdint.h>
@@ -22,9 +23,11 @@
 #define BUDGET   (2 * 1024 * 1024)  /* bytes kept in all, so the worker stays small */
 
 static struct entry {
-	char *key;      /* "path?query", malloc'd with the body: one block */
+	char *key;      /* "path?query", malloc'd with the body and its gzip form: one block */
 	char *body;
 	size_t len;
+	char *gz;       /* the body's gzip form, or NULL (a short answer is sent plain) */
+	size_t gz_len;
 	int64_t scope, all, own;  /* the scope named by the handler; the versions it was built under */
 } slots[SLOTS];
 static size_t used;   /* body bytes held */
@@ -55,7 +58,7 @@ static void
 drop(struct entry *e)
 {
 	free(e->key);
-	used -= e->len;
+	used -= e->len + e->gz_len;
 	*e = (struct entry){ 0 };
 }
 
@@ -84,7 +87,8 @@ slot_for(const char *path, const char *query, bool *same_key)
 }
 
 bool
-cache_get(const char *path, const char *query, const char **body, size_t *len)
+cache_get(const char *path, const char *query, bool gzip, const char **body, size_t *len,
+	  bool *gzipped)
 {
 	time_t today = time(NULL) / 86400;
 	if (today != day) { /* the analytics' days and months moved on */
@@ -100,31 +104,39 @@ cache_get(const char *path, const char *query, const char **body, size_t *len)
 		drop(e);
 		return false;
 	}
-	*body = e->body;  /* lives until the next change or eviction: after this answer is sent */
-	*len = e->len;
+	/* Both live until the next change or eviction: after this answer is sent. */
+	*gzipped = gzip && e->gz != NULL;
+	*body = *gzipped ? e->gz : e->body;
+	*len = *gzipped ? e->gz_len : e->len;
 	return true;
 }
 
 void
-cache_put(const char *path, const char *query, int64_t scope, const char *body, size_t len)
+cache_put(const char *path, const char *query, int64_t scope, const char *body, size_t len,
+	  const char *gz, size_t gz_len)
 {
 	int64_t all, own;
+	if (gz == NULL)
+		gz_len = 0;
 	if (len > MAX_BODY || !versions(scope, &all, &own))
 		return;
 	bool same_key; /* whatever the slot held goes: the newest answer wins it */
 	struct entry *e = slot_for(path, query, &same_key);
 	drop(e);
-	if (used + len > BUDGET)
+	if (used + len + gz_len > BUDGET)
 		cache_clear(); /* full: start afresh rather than keep the oldest answers for good */
 	size_t plen = strlen(path), qlen = strlen(query);
-	char *block = malloc(plen + qlen + 2 + len);
+	char *block = malloc(plen + qlen + 2 + len + gz_len);
 	if (block == NULL)
 		return; /* a cache is optional */
 	memcpy(block, path, plen);
 	block[plen] = '?';
 	memcpy(block + plen + 1, query, qlen + 1);
 	*e = (struct entry){ .key = block, .body = block + plen + qlen + 2, .len = len,
+			     .gz = gz != NULL ? block + plen + qlen + 2 + len : NULL, .gz_len = gz_len,
 			     .scope = scope, .all = all, .own = own };
 	memcpy(e->body, body, len);
-	used += len;
+	if (gz != NULL)
+		memcpy(e->gz, gz, gz_len);
+	used += len + gz_len;
 }

@@ -65,6 +65,7 @@ struct response {
 	int nheaders;
 	const char *cache_control;   /* "private, no-store" unless the router marks the answer public */
 	bool cacheable;              /* set by resp_cache_scope */
+	bool gzipped;                /* the body is in gzip form (gzip.h) */
 	int64_t cache_scope;
 };
 

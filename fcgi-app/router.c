@@ -281,16 +281,26 @@ run(struct request *rq, struct response *rs, const struct route *r)
 	 * per request rather than once per statement. */
 	if (db_snapshot_begin() != SQLITE_OK)
 		return r->handler(rq, rs); /* no snapshot: the cache could not vouch for its versions */
-	bool hit = cache_get(rq->path, rq->query, &rs->body, &rs->body_len);
+	bool gzipped;
+	bool hit = cache_get(rq->path, rq->query, rq->gzip, &rs->body, &rs->body_len, &gzipped);
 	metrics_cache(hit);
 	if (hit) {
 		rs->content_type = "application/json";
 		status = rs->status = 200;
+		if (gzipped)
+			gzip_use(rs, rs->body, rs->body_len);
 	} else {
 		status = r->handler(rq, rs);
-		/* The cache keeps the body alone: an answer with headers of its own is not kept. */
-		if (rs->status == 200 && rs->cacheable && rs->nheaders == 0)
-			cache_put(rq->path, rq->query, rs->cache_scope, rs->body, rs->body_len);
+		/* The cache keeps the body alone: an answer with headers of its own is not kept. It is
+		 * compressed here once for every reader who takes gzip until it changes, signed in or
+		 * not, rather than by nginx for each (nginx-conf/gzip.conf). */
+		if (rs->status == 200 && rs->cacheable && rs->nheaders == 0) {
+			size_t gz_len;
+			const char *gz = gzip_compress(rq->a, rs->body, rs->body_len, &gz_len);
+			cache_put(rq->path, rq->query, rs->cache_scope, rs->body, rs->body_len, gz, gz_len);
+			if (gz != NULL && rq->gzip)
+				gzip_use(rs, gz, gz_len);
+		}
 	}
 	db_snapshot_end();
 	return status;

@@ -219,6 +219,7 @@ call(const char *method, const char *target, const char *body, ...)
 		r.headers[i][0] = rs.headers[i].name;
 		r.headers[i][1] = rs.headers[i].value;
 	}
+	r.cache_control = rs.cache_control;
 	return r;
 }
 

@@ -16,6 +16,7 @@ struct reply {
 	size_t body_len;
 	const char *headers[HTTP_MAX_HEADERS][2];
 	int nheaders;
+	const char *cache_control; /* what fcgi.c sends as Cache-Control */
 };
 
 /* Creates a fresh database in a temporary folder, migrates it, sets a test secret. */

@@ -72,4 +72,5 @@ def gzip_public_copies(ctx):
     mine = c.get(path, token=token, headers={"Accept-Encoding": "gzip"})
     body = gzip.decompress(mine.body) if mine.header("Content-Encoding") == "gzip" else b""
     ctx.ok(cache_status(mine) == "BYPASS" and json.loads(body) == json.loads(p1.body),
-           "a signed-in reader's answer is compressed by nginx, once", mine.describe(200))
+           "a signed-in reader, whom the micro-cache passes by, gets the page compressed once (by the "
+           "app, which keeps that form in its answer cache)", mine.describe(200))

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "cache.h"
 #include "config.h"
 #include "db.h"
 #include "harness.h"
@@ -183,6 +184,38 @@ test_public_answer_gzip_for_the_micro_cache(void)
 	   "an answer that is not public is left to nginx");
 }
 
+/* A signed-in camper's reads pass nginx's micro-cache by, but a page the worker's answer cache
+ * keeps is compressed once when kept, for every reader who takes gzip, rather than by nginx for
+ * each. */
+static void
+test_kept_answer_gzip_for_signed_in_readers(void)
+{
+	static char buf[256 * 1024];
+	const char *me = bearer("gzip_reader");
+	cache_clear(); /* the first read below builds the page */
+	struct reply gz[2];
+	for (int i = 0; i < 2; i++) { /* the second comes from the answer cache */
+		gz[i] = call("GET", "/api/parks?limit=40", NULL, "Authorization", me,
+			     "FROSTBYTE_GZIP", "gzip", NULL);
+		is_str(reply_header(&gz[i], "Content-Encoding"), "gzip",
+		       "%s: a signed-in read of a kept page, the reader taking gzip: compressed by the app",
+		       i == 0 ? "built" : "from the cache");
+		is_str(gz[i].cache_control, "private, no-store",
+		       "... and it stays private: no shared cache keeps it");
+		is_str(reply_header(&gz[i], "Vary"), "Accept-Encoding", "... with Vary: Accept-Encoding");
+	}
+	struct reply plain = call("GET", "/api/parks?limit=40", NULL, "Authorization", me, NULL);
+	ok(plain.status == 200 && plain.body_len > 1024 && reply_header(&plain, "Content-Encoding") == NULL,
+	   "the cache answers a reader who does not take gzip with the plain body (%zu bytes)",
+	   plain.body_len);
+	for (int i = 0; i < 2; i++) {
+		const char *body = gunzip(&gz[i], buf, sizeof(buf));
+		ok(body != NULL && strcmp(body, plain.body) == 0,
+		   "the %s gzip answer inflates to the plain one (%zu -> %zu bytes)",
+		   i == 0 ? "built" : "cached", plain.body_len, gz[i].body_len);
+	}
+}
+
 static void
 test_public_answer_ends_with_its_second(void)
 {
@@ -208,6 +241,7 @@ static const struct tap_case cases[] = {
 	TAP_CASE(test_write_lock_held_elsewhere_is_503_busy),
 	TAP_CASE(test_full_disk_is_507_and_recovers),
 	TAP_CASE(test_public_answer_gzip_for_the_micro_cache),
+	TAP_CASE(test_kept_answer_gzip_for_signed_in_readers),
 	TAP_CASE(test_public_answer_ends_with_its_second),
 };
 
