@@ -275,6 +275,10 @@ test('park: best time to visit from reviewers\' months, or "not enough data"', a
   expect(box.width <= PHONE.width, `the month chart fits the phone (${box.width}px)`);
   await page.locator('.when-to-go').screenshot({ path: path.join(OUT, 'when-to-go-phone.png') });
   await page.setViewportSize({ width: 1280, height: 900 });
+  // Drawn for a phone's width, the chart must not grow with a wide screen: its month names would
+  // stand three times the height of the text around them.
+  const label = await page.locator('.month-chart svg text.chart-label').first().boundingBox();
+  expect(label.height <= 22, `the month names stay near the text's size on a wide screen (${label.height.toFixed(1)}px)`);
   await page.locator('.when-to-go').screenshot({ path: path.join(OUT, 'when-to-go.png') });
 });
 
